@@ -1,0 +1,264 @@
+package rules
+
+import (
+	"errors"
+	"fmt"
+	"reflect"
+	"sort"
+	"strings"
+
+	"github.com/expr-lang/expr"
+	"github.com/expr-lang/expr/ast"
+	"github.com/expr-lang/expr/file"
+	"github.com/expr-lang/expr/parser"
+	"github.com/expr-lang/expr/vm"
+)
+
+// Expr is one compiled expression. It is built once at load and run many
+// times; running needs a *vm.VM that the caller owns (one per goroutine).
+type Expr struct {
+	Source  string
+	program *vm.Program
+}
+
+// Bool runs a bool expression.
+func (e *Expr) Bool(m *vm.VM, env any) (bool, error) {
+	out, err := m.Run(e.program, env)
+	if err != nil {
+		return false, err
+	}
+	b, ok := out.(bool)
+	if !ok {
+		return false, fmt.Errorf("%s: gave %T, not true or false", e.Source, out)
+	}
+	return b, nil
+}
+
+// Number runs a number expression.
+func (e *Expr) Number(m *vm.VM, env any) (float64, error) {
+	out, err := m.Run(e.program, env)
+	if err != nil {
+		return 0, err
+	}
+	switch v := out.(type) {
+	case float64:
+		return v, nil
+	case int:
+		return float64(v), nil
+	}
+	return 0, fmt.Errorf("%s: gave %T, not a number", e.Source, out)
+}
+
+// Value runs an expression of any type.
+func (e *Expr) Value(m *vm.VM, env any) (any, error) { return m.Run(e.program, env) }
+
+type exprKind int
+
+const (
+	kindBool exprKind = iota
+	kindNumber
+	kindAny
+)
+
+// scope is what names an expression may use beyond the environment.
+type scope struct {
+	lists     map[string][]string
+	schedules map[string]*Schedule
+	template  bool // personalization is available
+}
+
+// exprError is a compile problem at a 1-based line and 0-based column of the
+// expression's source.
+type exprError struct {
+	line, col int
+	msg       string
+}
+
+// compileExpr parses, checks and compiles src. It also reports whether src
+// reads session.engaged or session.last_reply (a follow-up condition).
+func compileExpr(src string, kind exprKind, sc scope) (*Expr, bool, []exprError) {
+	tree, err := parser.Parse(src)
+	if err != nil {
+		return nil, false, []exprError{fromExprErr(err)}
+	}
+	chk := &astCheck{src: src, scope: sc}
+	ast.Walk(&tree.Node, chk)
+
+	var env any = Env{}
+	if sc.template {
+		env = TemplateEnv{}
+	}
+	opts := []expr.Option{expr.Env(env)}
+	switch kind {
+	case kindBool:
+		opts = append(opts, expr.AsBool())
+	case kindNumber:
+		opts = append(opts, expr.AsFloat64())
+	}
+	prog, err := expr.Compile(src, opts...)
+	if err != nil {
+		chk.errs = append(chk.errs, fromExprErr(err))
+	}
+	if len(chk.errs) > 0 {
+		return nil, false, dedupe(chk.errs)
+	}
+	return &Expr{Source: src, program: prog}, chk.followUp, nil
+}
+
+func dedupe(errs []exprError) []exprError {
+	seen := map[string]bool{}
+	var out []exprError
+	for _, e := range errs {
+		k := fmt.Sprint(e.line, e.col, e.msg)
+		if !seen[k] {
+			seen[k] = true
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+func fromExprErr(err error) exprError {
+	var fe *file.Error
+	if errors.As(err, &fe) {
+		line := fe.Line
+		if line == 0 {
+			line = 1
+		}
+		return exprError{line: line, col: fe.Column, msg: friendly(fe.Message)}
+	}
+	return exprError{line: 1, col: 0, msg: friendly(err.Error())}
+}
+
+// friendly rewrites expr's messages into the environment's own names and
+// adds a "did you mean" hint.
+func friendly(msg string) string {
+	if name, ok := strings.CutPrefix(msg, "unknown name "); ok {
+		return "unknown name " + name + suggest(name, topLevelNames)
+	}
+	// "type rules.PageEnv has no field pth"
+	if rest, ok := strings.CutPrefix(msg, "type "); ok {
+		typ, fieldName, found := strings.Cut(rest, " has no field ")
+		if p, known := envPaths[typ]; found && known {
+			return fmt.Sprintf("unknown name %s.%s%s", p.path, fieldName, suggestPath(p, fieldName))
+		}
+		typ, method, found := strings.Cut(rest, " has no method ")
+		if p, known := envPaths[typ]; found && known {
+			return fmt.Sprintf("unknown name %s.%s%s", p.path, method, suggestPath(p, method))
+		}
+	}
+	if got, ok := strings.CutPrefix(msg, "expected bool, but got "); ok {
+		return "must be true or false, but gives " + got
+	}
+	if got, ok := strings.CutPrefix(msg, "expected float64, but got "); ok {
+		return "must give a number, but gives " + got
+	}
+	return msg
+}
+
+func suggestPath(p envPath, name string) string {
+	s := suggest(name, p.fields)
+	if s == "" {
+		return ""
+	}
+	// " (did you mean path?)" -> " (did you mean page.path?)"
+	return strings.Replace(s, "mean ", "mean "+p.path+".", 1)
+}
+
+// envPath is one struct of the environment: where it sits and its names.
+type envPath struct {
+	path   string
+	fields []string
+}
+
+var (
+	topLevelNames = []string{"event", "page", "session", "visitor", "now", "lists", "visited", "open", "personalization"}
+	envPaths      = map[string]envPath{}
+)
+
+func init() {
+	walkEnv(reflect.TypeOf(Env{}), "")
+}
+
+// walkEnv records, for each struct type of the environment, its dotted path
+// and field names, so a typo can be reported as the marketer wrote it.
+func walkEnv(t reflect.Type, path string) {
+	var names []string
+	for i := 0; i < t.NumField(); i++ {
+		f := t.Field(i)
+		name := f.Tag.Get("expr")
+		names = append(names, name)
+		if f.Type.Kind() == reflect.Struct && f.Type.PkgPath() == t.PkgPath() {
+			walkEnv(f.Type, join(path, name))
+		}
+	}
+	if path != "" {
+		envPaths[t.String()] = envPath{path: path, fields: names}
+	}
+}
+
+// astCheck finds what the type checker cannot: unknown list and schedule
+// names, and whether the expression is a follow-up condition.
+type astCheck struct {
+	src      string
+	scope    scope
+	errs     []exprError
+	followUp bool
+}
+
+func (c *astCheck) Visit(node *ast.Node) {
+	switch n := (*node).(type) {
+	case *ast.MemberNode:
+		id, ok := n.Node.(*ast.IdentifierNode)
+		prop, isStr := n.Property.(*ast.StringNode)
+		if !ok || !isStr {
+			return
+		}
+		switch {
+		case id.Value == "lists":
+			if _, known := c.scope.lists[prop.Value]; !known {
+				c.errorf(prop, "unknown list %s%s", prop.Value, suggest(prop.Value, keys(c.scope.lists)))
+			}
+		case id.Value == "session" && (prop.Value == "engaged" || prop.Value == "last_reply"):
+			c.followUp = true
+		}
+	case *ast.CallNode:
+		id, ok := n.Callee.(*ast.IdentifierNode)
+		if !ok || id.Value != "open" || len(n.Arguments) != 1 {
+			return
+		}
+		arg, isStr := n.Arguments[0].(*ast.StringNode)
+		if !isStr {
+			c.errorf(n, "open() takes a schedule name in quotes, like open(\"business_hours\")")
+			return
+		}
+		if _, known := c.scope.schedules[arg.Value]; !known {
+			c.errorf(arg, "unknown schedule %s%s", arg.Value, suggest(arg.Value, keys(c.scope.schedules)))
+		}
+	}
+}
+
+func (c *astCheck) errorf(n ast.Node, format string, args ...any) {
+	from := n.Location().From
+	line, col := 1, 0
+	for i, r := range []rune(c.src) {
+		if i == from {
+			break
+		}
+		if r == '\n' {
+			line, col = line+1, 0
+		} else {
+			col++
+		}
+	}
+	c.errs = append(c.errs, exprError{line: line, col: col, msg: fmt.Sprintf(format, args...)})
+}
+
+func keys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}

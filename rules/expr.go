@@ -262,3 +262,13 @@ func keys[V any](m map[string]V) []string {
 	sort.Strings(out)
 	return out
 }
+
+// CompileNumber compiles a number expression against the environment (with
+// no lists or schedules), for built-in models.
+func CompileNumber(src string) (*Expr, error) {
+	e, _, errs := compileExpr(src, kindNumber, scope{})
+	if len(errs) > 0 {
+		return nil, fmt.Errorf("%d:%d: %s", errs[0].line, errs[0].col+1, errs[0].msg)
+	}
+	return e, nil
+}

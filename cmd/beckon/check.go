@@ -1,0 +1,61 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/beckonhq/beckon/journey"
+	"github.com/beckonhq/beckon/rules"
+)
+
+func check(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprintln(stderr, "usage: beckon check FILE...")
+		return 2
+	}
+	set, diags := rules.Load(args...)
+	for _, d := range diags {
+		fmt.Fprintln(stdout, d)
+	}
+	if set == nil {
+		fmt.Fprintf(stdout, "FAILED: %d errors\n", len(diags.Errors()))
+		return 1
+	}
+	fmt.Fprintf(stdout, "SUCCESS: %d rules\n", len(set.Rules))
+	return 0
+}
+
+func test(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprintln(stderr, "usage: beckon test FILE...")
+		return 2
+	}
+	passed, failed := 0, 0
+	for _, path := range args {
+		outcomes, err := journey.RunTestFile(path)
+		if err != nil {
+			fmt.Fprintf(stdout, "FAIL %s\n  %v\n", path, err)
+			failed++
+			continue
+		}
+		for _, o := range outcomes {
+			if o.Failure == "" {
+				passed++
+				continue
+			}
+			failed++
+			fmt.Fprintf(stdout, "FAIL %s: %s\n%s\n", o.File, o.Name, indent(o.Failure))
+		}
+	}
+	fmt.Fprintf(stdout, "%d passed, %d failed\n", passed, failed)
+	if failed > 0 {
+		return 1
+	}
+	return 0
+}
+
+func indent(s string) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	return "  " + strings.Join(lines, "\n  ") + "\n"
+}

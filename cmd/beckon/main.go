@@ -1,0 +1,46 @@
+// Command beckon checks, tests and simulates rule files, and runs the
+// server. It only wires the packages together.
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+)
+
+const usage = `beckon: a rules-based proactive engagement engine
+
+Usage:
+  beckon check FILE...                          validate rule files
+  beckon test FILE...                           run rule tests
+  beckon simulate --rules FILE [--format text|json] [--explain] JOURNEY...
+                                                replay journeys through the engine
+  beckon serve [--config FILE] [--addr HOST:PORT] [--data DIR]
+                                                run the server
+`
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+func run(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return 2
+	}
+	switch args[0] {
+	case "check":
+		return check(args[1:], stdout, stderr)
+	case "test":
+		return test(args[1:], stdout, stderr)
+	case "simulate":
+		return simulate(args[1:], stdout, stderr)
+	case "serve":
+		return serve(args[1:], stdout, stderr)
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return 0
+	}
+	fmt.Fprintf(stderr, "beckon: unknown command %q\n\n%s", args[0], usage)
+	return 2
+}

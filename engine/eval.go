@@ -1,0 +1,262 @@
+package engine
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/beckonhq/beckon/rules"
+	"github.com/beckonhq/beckon/scoring"
+	"github.com/beckonhq/beckon/store"
+	"github.com/beckonhq/beckon/tracker"
+)
+
+// block is a set of reasons a ready rule may not send (SPEC 3.4).
+type block uint8
+
+const (
+	blockSchedule block = 1 << iota
+	blockFrequency
+	blockCooldown
+	blockPresence
+	blockCap
+	blockMinWait
+)
+
+// blocked returns why ready rule r may not send to v at t.
+func blocked(set *rules.Set, r *rules.Rule, rs *ruleState, v *visitorState, t time.Time, status string) block {
+	var b block
+	if r.During != nil && !r.During.Open(t) {
+		b |= blockSchedule
+	}
+	switch r.Frequency {
+	case rules.OncePerSession:
+		if rs.SentSession == v.Session.ID {
+			b |= blockFrequency
+		}
+	case rules.OncePerVisitor:
+		if rs.SentEver {
+			b |= blockFrequency
+		}
+	case rules.Always:
+		if !rs.LastSent.IsZero() && t.Sub(rs.LastSent) < r.Cooldown {
+			b |= blockCooldown
+		}
+	}
+	if !set.Policy.Allows(status) {
+		b |= blockPresence
+	}
+	if !v.Session.Engaged {
+		if v.Session.MessagesSent >= set.Policy.MaxProactivePerSession {
+			b |= blockCap
+		}
+		if t.Sub(v.Session.Start) < r.EffectiveMinWait(set.Policy) {
+			b |= blockMinWait
+		}
+	}
+	return b
+}
+
+// describe says in words why a rule was blocked, for --explain.
+func (b block) describe(set *rules.Set, r *rules.Rule, rs *ruleState, v *visitorState, t time.Time, status string) string {
+	var why []string
+	if b&blockSchedule != 0 {
+		why = append(why, fmt.Sprintf("schedule %s is closed", r.During.Name))
+	}
+	if b&blockFrequency != 0 {
+		why = append(why, fmt.Sprintf("frequency %s: already sent", r.Frequency))
+	}
+	if b&blockCooldown != 0 {
+		why = append(why, fmt.Sprintf("cooldown: %s left", r.Cooldown-t.Sub(rs.LastSent)))
+	}
+	if b&blockPresence != 0 {
+		why = append(why, fmt.Sprintf("visitor is %s (send_to: %s)", status, strings.Join(set.Policy.SendTo, ", ")))
+	}
+	if b&blockCap != 0 {
+		why = append(why, fmt.Sprintf("capped: %d of %d proactive messages sent this session", v.Session.MessagesSent, set.Policy.MaxProactivePerSession))
+	}
+	if b&blockMinWait != 0 {
+		why = append(why, fmt.Sprintf("min_wait: session is %s old, needs %s", t.Sub(v.Session.Start), r.EffectiveMinWait(set.Policy)))
+	}
+	return strings.Join(why, "; ")
+}
+
+// evaluate runs every rule for v at t (ev nil: a wakeup) and sends at most
+// one message. Call with sh.mu held.
+func (e *Engine) evaluate(sh *shard, v *visitorState, t time.Time, ev *tracker.Event) (*Message, error) {
+	set, model, gen, stats := e.current()
+	states := v.ruleStates(set, gen)
+	env := v.env(t, ev, set)
+	v.Score = model.Value(&sh.vm, env)
+	env.Visitor.EngagementScore = v.Score
+	var boxed any = env
+	status := env.Visitor.Status
+	v.LastEval = t
+
+	var tr *Evaluation
+	if e.opts.Trace != nil {
+		tr = newEvaluation(v, t, env, model.Explain(&sh.vm, boxed), len(set.Rules))
+		defer e.opts.Trace(tr)
+	}
+	cands := sh.cands[:0]
+	for i, r := range set.Rules {
+		ok, err := r.When.Bool(&sh.vm, boxed)
+		if err != nil {
+			e.log.Debug("engine: when failed", "rule", r.Name, "visitor", v.ID, "err", err)
+			tr.note(i, "when failed: "+err.Error())
+		}
+		if !ok {
+			e.clearRule(v, states, i)
+			if err == nil {
+				tr.note(i, "condition false")
+			}
+			continue
+		}
+		rs := v.state(set, i)
+		if !rs.pending() {
+			rs.PendingSince = t
+			if r.For > 0 {
+				e.schedule(sh, v, t.Add(r.For))
+			}
+		}
+		if left := r.For - t.Sub(rs.PendingSince); left > 0 {
+			tr.note(i, fmt.Sprintf("pending: %s to go", left))
+			continue
+		}
+		if rs.Fired {
+			tr.note(i, "fired: already sent while the condition holds")
+			continue
+		}
+		stats.ready(i)
+		b := blocked(set, r, rs, v, t, status)
+		if b == blockMinWait {
+			e.schedule(sh, v, v.Session.Start.Add(r.EffectiveMinWait(set.Policy)))
+		}
+		if b != 0 {
+			tr.note(i, b.describe(set, r, rs, v, t, status))
+			continue
+		}
+		cands = append(cands, i)
+	}
+	sh.cands = cands
+	if len(cands) > 0 && v.LastSend.Equal(t) {
+		for _, i := range cands {
+			tr.note(i, "a message was already sent at this instant")
+		}
+		return nil, nil
+	}
+	byPriority(set, cands)
+	for n, i := range cands {
+		r := set.Rules[i]
+		msg, err := e.render(sh, r, v, env, t)
+		if err != nil {
+			e.log.Warn("engine: template failed, nothing sent", "rule", r.Name, "visitor", v.ID, "err", err)
+			tr.note(i, "template failed: "+err.Error())
+			continue
+		}
+		for _, j := range cands[n+1:] {
+			tr.note(j, "lower priority than "+r.Name)
+		}
+		tr.sent(i, msg)
+		return msg, e.send(sh, v, set, i, msg, stats)
+	}
+	return nil, nil
+}
+
+// clearRule ends rule i's stretch: not pending, not fired.
+func (e *Engine) clearRule(v *visitorState, states []*ruleState, i int) {
+	rs := states[i]
+	if rs == nil || (!rs.pending() && !rs.Fired) {
+		return
+	}
+	rs.PendingSince, rs.Fired = time.Time{}, false
+	if rs.idle() {
+		delete(v.Rules, v.evalSet.Rules[i].Name)
+		states[i] = nil
+	}
+}
+
+// byPriority orders candidates by priority, highest first, then file order.
+func byPriority(set *rules.Set, cands []int) {
+	for i := 1; i < len(cands); i++ {
+		for j := i; j > 0 && set.Rules[cands[j]].Priority > set.Rules[cands[j-1]].Priority; j-- {
+			cands[j], cands[j-1] = cands[j-1], cands[j]
+		}
+	}
+}
+
+// render builds rule r's message; any template error means no message.
+func (e *Engine) render(sh *shard, r *rules.Rule, v *visitorState, env rules.Env, t time.Time) (*Message, error) {
+	tenv := &rules.TemplateEnv{Env: env}
+	var pers map[string]any
+	if len(r.Personalization) > 0 {
+		pers = make(map[string]any, len(r.Personalization))
+		for _, p := range r.Personalization {
+			s, err := p.Value.Render(&sh.vm, tenv)
+			if err != nil {
+				return nil, fmt.Errorf("personalization.%s: %w", p.Key, err)
+			}
+			pers[p.Key] = s
+		}
+	}
+	tenv.Personalization = pers
+	text, err := r.Message.Render(&sh.vm, tenv)
+	if err != nil {
+		return nil, fmt.Errorf("message: %w", err)
+	}
+	qrs := make([]QuickReply, len(r.QuickReplies))
+	for i, q := range r.QuickReplies {
+		label, err := q.Text.Render(&sh.vm, tenv)
+		if err != nil {
+			return nil, fmt.Errorf("quick_replies[%d].text: %w", i, err)
+		}
+		qrs[i] = QuickReply{Text: label, Value: q.Value, Action: q.Action}
+	}
+	return &Message{
+		ID: e.opts.NewID("msg"), VisitorID: v.ID, SessionID: v.Session.ID, Rule: r.Name,
+		Message:         text,
+		Trigger:         &Trigger{Type: r.Trigger, PageURL: v.Page.URL, TimeOnPage: env.Page.TimeOnPage},
+		Personalization: pers, QuickReplies: qrs, Options: r.Options, AssistantID: r.AssistantID,
+		Time: t, VisitorStatus: env.Visitor.Status, EngagementScore: env.Visitor.EngagementScore,
+	}, nil
+}
+
+// send records rule i's send in v and commits it with the message.
+func (e *Engine) send(sh *shard, v *visitorState, set *rules.Set, i int, msg *Message, stats *ruleStats) error {
+	rs := v.state(set, i)
+	rs.Fired, rs.SentSession, rs.SentEver, rs.LastSent = true, v.Session.ID, true, msg.Time
+	stats.sent(i, msg.Time)
+	return e.commitSend(sh, v, msg)
+}
+
+// commitSend makes the message and v's state durable together, then
+// delivers it: a crash can neither lose the message nor send it twice.
+func (e *Engine) commitSend(sh *shard, v *visitorState, msg *Message) error {
+	v.Session.MessagesSent++
+	v.LastSend = msg.Time
+	v.rememberOffer(msg)
+	data, err := v.marshal()
+	if err != nil {
+		return wrap("encode visitor "+v.ID, err)
+	}
+	err = e.opts.DB.Update(func(tx *store.Tx) error {
+		if err := tx.Put(e.bucket("visitors"), v.ID, data); err != nil {
+			return err
+		}
+		if err := tx.Put(e.bucket("sessions"), v.Session.ID, []byte(v.ID)); err != nil {
+			return err
+		}
+		return e.opts.Sender.Stage(tx, msg)
+	})
+	if err != nil {
+		sh.dirty[v.ID] = true
+		return wrap("commit message "+msg.ID, err)
+	}
+	e.opts.Sender.Deliver(msg)
+	return nil
+}
+
+// scoreOf explains v's score at t, for the API's visitor view.
+func scoreOf(sh *shard, model *scoring.Model, env rules.Env) scoring.Score {
+	return model.Explain(&sh.vm, env)
+}

@@ -1,0 +1,58 @@
+package engine
+
+import (
+	"time"
+
+	"github.com/beckonhq/beckon/rules"
+	"github.com/beckonhq/beckon/scoring"
+)
+
+// Evaluation is one evaluation of the rules for a visitor, with why each
+// rule did or did not send: what `beckon simulate --explain` prints.
+type Evaluation struct {
+	VisitorID string
+	SessionID string
+	// SessionStart is when the session began, so its age at Time is known.
+	SessionStart time.Time
+	Time         time.Time
+	Event        string // the event type, or "timer" for a wakeup
+	EventName    string
+	Status       string
+	Score        scoring.Score
+	Rules        []RuleOutcome
+	Sent         *Message
+}
+
+// RuleOutcome is one rule's part in an evaluation.
+type RuleOutcome struct {
+	Rule   string
+	Sent   bool
+	Reason string // empty when it sent
+}
+
+func newEvaluation(v *visitorState, t time.Time, env rules.Env, score scoring.Score, n int) *Evaluation {
+	ev := &Evaluation{
+		VisitorID: v.ID, SessionID: v.Session.ID, SessionStart: v.Session.Start, Time: t,
+		Event: env.Event.Type, EventName: env.Event.Name,
+		Status: env.Visitor.Status, Score: score,
+		Rules: make([]RuleOutcome, n),
+	}
+	for i, r := range v.evalSet.Rules {
+		ev.Rules[i].Rule = r.Name
+	}
+	return ev
+}
+
+// note records why rule i did not send; a nil Evaluation ignores it.
+func (ev *Evaluation) note(i int, reason string) {
+	if ev != nil {
+		ev.Rules[i].Reason = reason
+	}
+}
+
+func (ev *Evaluation) sent(i int, m *Message) {
+	if ev != nil {
+		ev.Rules[i].Sent, ev.Rules[i].Reason = true, ""
+		ev.Sent = m
+	}
+}

@@ -1,0 +1,133 @@
+package journey
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/beckonhq/beckon/engine"
+	"github.com/beckonhq/beckon/tracker"
+)
+
+// MessageJSON is one line of `beckon simulate --format json`.
+type MessageJSON struct {
+	Journey         string              `json:"journey"`
+	At              string              `json:"at"`
+	Time            string              `json:"time"`
+	VisitorID       string              `json:"visitor_id"`
+	SessionID       string              `json:"session_id"`
+	Rule            string              `json:"rule"`
+	Message         string              `json:"message"`
+	QuickReplies    []engine.QuickReply `json:"quick_replies"`
+	Trigger         *engine.Trigger     `json:"trigger"`
+	Personalization map[string]any      `json:"personalization"`
+	EngagementScore int                 `json:"engagement_score"`
+}
+
+// WriteJSON writes one JSON object a line per message sent.
+func WriteJSON(w io.Writer, j *Journey, sent []Sent) error {
+	enc := json.NewEncoder(w)
+	for _, s := range sent {
+		m := s.Message
+		qrs := m.QuickReplies
+		if qrs == nil {
+			qrs = []engine.QuickReply{}
+		}
+		pers := m.Personalization
+		if pers == nil {
+			pers = map[string]any{}
+		}
+		err := enc.Encode(MessageJSON{
+			Journey: j.Name, At: s.At.String(), Time: m.Time.UTC().Format(time.RFC3339Nano),
+			VisitorID: m.VisitorID, SessionID: m.SessionID, Rule: m.Rule, Message: m.Message,
+			QuickReplies: qrs, Trigger: m.Trigger, Personalization: pers,
+			EngagementScore: m.EngagementScore,
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Timeline prints a readable timeline of a simulation as it runs: the
+// journey's events and each message; with Explain also heartbeats, wakeups
+// and why each rule did not send.
+type Timeline struct {
+	W       io.Writer
+	Explain bool
+	j       *Journey
+	sent    int
+}
+
+// Begin starts a journey's section.
+func (tl *Timeline) Begin(j *Journey) {
+	tl.j, tl.sent = j, 0
+	fmt.Fprintf(tl.W, "journey %q: visitor %s, start %s\n", j.Name, j.Visitor.ID, j.Start.UTC().Format(time.RFC3339))
+}
+
+// End closes a journey's section.
+func (tl *Timeline) End() {
+	fmt.Fprintf(tl.W, "%d message(s) sent; ran until %s\n\n", tl.sent, tl.j.End())
+}
+
+// Options returns simulation options that feed the timeline.
+func (tl *Timeline) Options() Options {
+	return Options{OnEvent: tl.event, Trace: tl.evaluation}
+}
+
+func (tl *Timeline) event(at time.Duration, ev tracker.Event) {
+	if ev.Type == tracker.Heartbeat && !tl.Explain {
+		return
+	}
+	fmt.Fprintf(tl.W, "%8s  %-12s %s\n", at, ev.Type, eventDetail(ev))
+}
+
+func eventDetail(ev tracker.Event) string {
+	switch ev.Type {
+	case tracker.PageView:
+		return ev.URL
+	case tracker.Scroll:
+		return fmt.Sprintf("depth %g", ev.Depth)
+	case tracker.Visibility:
+		return ev.State
+	case tracker.Custom:
+		return ev.Name
+	case tracker.Identify:
+		return fmt.Sprint(ev.Attributes)
+	case tracker.Reply:
+		if ev.QuickReply != "" {
+			return "quick reply " + ev.QuickReply
+		}
+		return fmt.Sprintf("%q", ev.Text)
+	}
+	return ""
+}
+
+func (tl *Timeline) evaluation(ev *engine.Evaluation) {
+	at := ev.Time.Sub(tl.j.Start)
+	if ev.Event == "timer" && (tl.Explain || ev.Sent != nil) {
+		fmt.Fprintf(tl.W, "%8s  %-12s (wakeup)\n", at, "timer")
+	}
+	if tl.Explain {
+		fmt.Fprintf(tl.W, "%10s visitor %s, score %d, session %s old\n", "", ev.Status, ev.Score.Value, ev.Time.Sub(ev.SessionStart))
+		for _, r := range ev.Rules {
+			if !r.Sent {
+				fmt.Fprintf(tl.W, "%10s - %s: %s\n", "", r.Rule, r.Reason)
+			}
+		}
+	}
+	if m := ev.Sent; m != nil {
+		tl.sent++
+		fmt.Fprintf(tl.W, "%8s  >> SEND %s (score %d): %q\n", at, m.Rule, m.EngagementScore, m.Message)
+		if len(m.QuickReplies) > 0 {
+			labels := make([]string, len(m.QuickReplies))
+			for i, q := range m.QuickReplies {
+				labels[i] = fmt.Sprintf("[%s]", q.Text)
+			}
+			fmt.Fprintf(tl.W, "%10s    %s\n", "", strings.Join(labels, " "))
+		}
+	}
+}

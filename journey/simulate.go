@@ -1,0 +1,173 @@
+package journey
+
+import (
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/beckonhq/beckon/engine"
+	"github.com/beckonhq/beckon/rules"
+	"github.com/beckonhq/beckon/store"
+	"github.com/beckonhq/beckon/tracker"
+)
+
+// Sent is one message a journey produced.
+type Sent struct {
+	At      time.Duration // offset from the journey's start
+	Message *engine.Message
+}
+
+// Options configures a simulation.
+type Options struct {
+	// DB holds the engines' state; nil opens a temporary file per Run.
+	DB *store.DB
+	// Trace receives every evaluation (for --explain).
+	Trace func(*engine.Evaluation)
+	// OnEvent is told of every event the simulator feeds the engine,
+	// heartbeats included, before it is applied.
+	OnEvent func(at time.Duration, ev tracker.Event)
+}
+
+// collector is the simulator's Sender: it keeps the messages in order.
+type collector struct {
+	mu   sync.Mutex
+	sent []*engine.Message
+}
+
+func (c *collector) Stage(*store.Tx, *engine.Message) error { return nil }
+
+func (c *collector) Deliver(m *engine.Message) {
+	c.mu.Lock()
+	c.sent = append(c.sent, m)
+	c.mu.Unlock()
+}
+
+// counterIDs gives deterministic ids (msg_1, sess_1) so runs repeat exactly.
+func counterIDs() func(string) string {
+	n := map[string]int{}
+	return func(prefix string) string {
+		n[prefix]++
+		return fmt.Sprintf("%s_%d", prefix, n[prefix])
+	}
+}
+
+var runSeq struct {
+	sync.Mutex
+	n int
+}
+
+// Run replays a journey through a new engine on a virtual clock: its events
+// in time order, a heartbeat every HeartbeatEvery while the page is visible
+// (counted from the page view, restarted when it becomes visible again,
+// stopped by hidden or page_leave), and the engine's own wakeups, until
+// the journey's end. At one instant the journey's events come first, then
+// the heartbeat, then wakeups.
+func Run(set *rules.Set, j *Journey, opts Options) ([]Sent, error) {
+	db := opts.DB
+	if db == nil {
+		tmp, err := store.OpenTemp()
+		if err != nil {
+			return nil, err
+		}
+		defer tmp.Close()
+		db = tmp
+	}
+	runSeq.Lock()
+	runSeq.n++
+	ns := fmt.Sprintf("sim_%d", runSeq.n)
+	runSeq.Unlock()
+
+	clock := engine.NewVirtualClock(j.Start)
+	col := &collector{}
+	eng, err := engine.New(engine.Options{
+		Rules: set, DB: db, Sender: col, Namespace: ns, Clock: clock,
+		NewID: counterIDs(), Trace: opts.Trace,
+	})
+	if err != nil {
+		return nil, err
+	}
+	v := j.Visitor
+	if err := eng.SeedVisitor(v.ID, v.Attributes, v.Device, v.Visits); err != nil {
+		return nil, err
+	}
+	if err := feed(eng, clock, j, opts); err != nil {
+		return nil, err
+	}
+	out := make([]Sent, len(col.sent))
+	for i, m := range col.sent {
+		out[i] = Sent{At: m.Time.Sub(j.Start), Message: m}
+	}
+	return out, nil
+}
+
+// feed drives the engine through the journey.
+func feed(eng *engine.Engine, clock *engine.VirtualClock, j *Journey, opts Options) error {
+	end, every := j.End(), j.HeartbeatEvery()
+	hb := heartbeats{every: every}
+	handle := func(at time.Duration, ev tracker.Event) error {
+		clock.Set(ev.Time)
+		if opts.OnEvent != nil {
+			opts.OnEvent(at, ev)
+		}
+		if _, err := eng.Handle(ev); err != nil {
+			return fmt.Errorf("journey %q at %s: %s: %w", j.Name, at, ev.Type, err)
+		}
+		hb.after(at, ev)
+		return nil
+	}
+	i := 0
+	for {
+		at, ok := nextInput(j, i, hb)
+		if !ok || at > end {
+			break
+		}
+		for ; i < len(j.Events) && time.Duration(j.Events[i].At) == at; i++ {
+			if err := handle(at, j.Events[i].tracker(j.Start, j.Visitor.ID)); err != nil {
+				return err
+			}
+		}
+		if hb.due(at) {
+			beat := tracker.Event{Time: j.Start.Add(at), VisitorID: j.Visitor.ID, Type: tracker.Heartbeat}
+			if err := handle(at, beat); err != nil {
+				return err
+			}
+		}
+	}
+	clock.Set(j.Start.Add(end))
+	eng.RunDue(j.Start.Add(end))
+	return nil
+}
+
+// nextInput is the offset of the next journey event or heartbeat.
+func nextInput(j *Journey, i int, hb heartbeats) (time.Duration, bool) {
+	next, ok := hb.next, hb.on
+	if i < len(j.Events) {
+		at := time.Duration(j.Events[i].At)
+		if !ok || at < next {
+			next, ok = at, true
+		}
+	}
+	return next, ok
+}
+
+// heartbeats is the beacon's heartbeat timer, as the simulator keeps it.
+type heartbeats struct {
+	every time.Duration
+	on    bool
+	next  time.Duration
+}
+
+func (h *heartbeats) after(at time.Duration, ev tracker.Event) {
+	if h.every <= 0 {
+		return
+	}
+	switch {
+	case ev.Type == tracker.PageView, ev.Type == tracker.Heartbeat,
+		ev.Type == tracker.Visibility && ev.State == "visible":
+		h.on, h.next = true, at+h.every
+	case ev.Type == tracker.PageLeave, ev.Type == tracker.Visibility && ev.State == "hidden":
+		h.on = false
+	}
+}
+
+func (h *heartbeats) due(at time.Duration) bool { return h.on && h.next == at }

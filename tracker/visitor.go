@@ -1,0 +1,191 @@
+package tracker
+
+import (
+	"maps"
+	"net/url"
+	"time"
+)
+
+const (
+	// SessionTimeout ends a session: the next event after this much silence
+	// starts a new one.
+	SessionTimeout = 30 * time.Minute
+	// PresenceTimeout makes a visitor offline when nothing was heard for it.
+	PresenceTimeout = 60 * time.Second
+	// maxPages bounds the remembered page path list of one session.
+	maxPages = 200
+)
+
+// Presence states.
+const (
+	Online  = "online"
+	Idle    = "idle"
+	Offline = "offline"
+)
+
+// Visitor is everything known about one visitor. It is plain data so the
+// engine can persist it as it is.
+type Visitor struct {
+	ID         string         `json:"id"`
+	Attributes map[string]any `json:"attributes,omitempty"`
+	Device     string         `json:"device,omitempty"`
+	Visits     int            `json:"visits"`
+	LastHeard  time.Time      `json:"last_heard"`
+	// Presence is the state the last presence-changing event left; Status
+	// turns it offline after PresenceTimeout.
+	Presence string  `json:"presence"`
+	Session  Session `json:"session"`
+	Page     Page    `json:"page"`
+}
+
+// Session is one visit.
+type Session struct {
+	ID               string    `json:"id"`
+	Start            time.Time `json:"start"`
+	PageViews        int       `json:"page_views"`
+	Pages            []string  `json:"pages,omitempty"`
+	LandingPage      string    `json:"landing_page,omitempty"`
+	Referrer         string    `json:"referrer,omitempty"`
+	UTM              UTM       `json:"utm"`
+	MessagesSent     int       `json:"messages_sent"`
+	Engaged          bool      `json:"engaged"`
+	LastReply        LastReply `json:"last_reply"`
+	Replies          int       `json:"replies"`
+	QuickReplyClicks int       `json:"quick_reply_clicks"`
+}
+
+// UTM holds the landing page's campaign parameters.
+type UTM struct {
+	Source   string `json:"source,omitempty"`
+	Medium   string `json:"medium,omitempty"`
+	Campaign string `json:"campaign,omitempty"`
+	Term     string `json:"term,omitempty"`
+	Content  string `json:"content,omitempty"`
+}
+
+// LastReply is the visitor's latest reply in the session.
+type LastReply struct {
+	Value  string `json:"value,omitempty"`
+	Action string `json:"action,omitempty"`
+	Text   string `json:"text,omitempty"`
+}
+
+// Page is the current page; zero after page_leave.
+type Page struct {
+	URL         string            `json:"url,omitempty"`
+	Path        string            `json:"path,omitempty"`
+	Host        string            `json:"host,omitempty"`
+	Query       map[string]string `json:"query,omitempty"`
+	Title       string            `json:"title,omitempty"`
+	Referrer    string            `json:"referrer,omitempty"`
+	ViewedAt    time.Time         `json:"viewed_at"`
+	ScrollDepth float64           `json:"scroll_depth,omitempty"`
+}
+
+// SessionEnded reports whether an event at t would start a new session.
+func (v *Visitor) SessionEnded(t time.Time) bool {
+	return v.Session.ID == "" || t.Sub(v.LastHeard) >= SessionTimeout
+}
+
+// Apply updates the visitor with an event. When the event starts a new
+// session, newSession supplies its id and Apply reports true.
+func (v *Visitor) Apply(ev *Event, newSession func() string) bool {
+	started := v.SessionEnded(ev.Time)
+	if started {
+		v.Visits++
+		v.Session = Session{ID: newSession(), Start: ev.Time}
+	}
+	v.LastHeard = ev.Time
+	if ev.Device != "" {
+		v.Device = ev.Device
+	}
+	switch ev.Type {
+	case PageView:
+		v.viewPage(ev)
+		v.Presence = Online
+	case Heartbeat:
+		v.Presence = Online
+	case Scroll:
+		v.Page.ScrollDepth = max(v.Page.ScrollDepth, min(ev.Depth, 100))
+		v.Presence = Online
+	case Visibility:
+		v.Presence = Online
+		if ev.State == "hidden" {
+			v.Presence = Idle
+		}
+	case PageLeave:
+		v.Page = Page{}
+		v.Presence = Offline
+	case Identify:
+		if v.Attributes == nil {
+			v.Attributes = map[string]any{}
+		}
+		maps.Copy(v.Attributes, ev.Attributes)
+	case Reply:
+		s := &v.Session
+		s.Engaged = true
+		s.Replies++
+		s.LastReply = LastReply{Value: ev.QuickReply, Action: ev.Action, Text: ev.Text}
+		if ev.QuickReply != "" {
+			s.QuickReplyClicks++
+		}
+		v.Presence = Online
+	}
+	return started
+}
+
+func (v *Visitor) viewPage(ev *Event) {
+	p := ParseURL(ev.URL)
+	p.Title, p.Referrer, p.ViewedAt = ev.Title, ev.Referrer, ev.Time
+	v.Page = p
+	s := &v.Session
+	if s.PageViews == 0 {
+		s.LandingPage, s.Referrer = p.Path, ev.Referrer
+		q := p.Query
+		s.UTM = UTM{Source: q["utm_source"], Medium: q["utm_medium"], Campaign: q["utm_campaign"], Term: q["utm_term"], Content: q["utm_content"]}
+	}
+	s.PageViews++
+	if len(s.Pages) >= maxPages {
+		s.Pages = s.Pages[1:]
+	}
+	s.Pages = append(s.Pages, p.Path)
+}
+
+// ParseURL splits a page URL into the parts rules see. A bare path is
+// accepted too.
+func ParseURL(raw string) Page {
+	p := Page{URL: raw}
+	u, err := url.Parse(raw)
+	if err != nil {
+		p.Path = raw
+		return p
+	}
+	p.Host, p.Path = u.Hostname(), u.Path
+	if p.Path == "" {
+		p.Path = "/"
+	}
+	if q := u.Query(); len(q) > 0 {
+		p.Query = make(map[string]string, len(q))
+		for k, vs := range q {
+			p.Query[k] = vs[0]
+		}
+	}
+	return p
+}
+
+// Status is the visitor's presence at t: offline before any event, after
+// page_leave, and once PresenceTimeout has passed in silence.
+func (v *Visitor) Status(t time.Time) string {
+	if v.LastHeard.IsZero() || t.Sub(v.LastHeard) >= PresenceTimeout || v.Presence == "" {
+		return Offline
+	}
+	return v.Presence
+}
+
+// TimeOnPage is the seconds since the current page was viewed, 0 without one.
+func (v *Visitor) TimeOnPage(t time.Time) float64 {
+	if v.Page.ViewedAt.IsZero() || v.Page.URL == "" {
+		return 0
+	}
+	return t.Sub(v.Page.ViewedAt).Seconds()
+}

@@ -1,0 +1,53 @@
+package pipeline
+
+import (
+	"github.com/beckonhq/beckon/engine"
+	"github.com/beckonhq/beckon/store"
+)
+
+// Subscribe opens a stream of a visitor's messages: first the ones still
+// queued as undelivered, in send order, then live ones. The channel is
+// closed when cancel is called, when the stream falls behind (its buffer is
+// full), when a newer stream pushes it out, or at Close; the widget is
+// expected to reconnect. The messages are shared: read them, do not change
+// them. Queued and live copies of one message may both arrive around the
+// moment a stream opens; widgets de-duplicate by message_id.
+func (p *Pipeline) Subscribe(ws, visitorID string) (<-chan *engine.Message, func()) {
+	k := streamKey{ws, visitorID}
+	s := p.hub.add(k)
+	queued, err := p.queued(ws, visitorID)
+	if err != nil {
+		// Live messages still flow; the queued ones wait for the next stream.
+		p.log.Error("read undelivered messages", "workspace", ws, "visitor_id", visitorID, "err", err)
+	}
+	if ids := p.hub.finishReplay(k, s, queued); len(ids) > 0 {
+		p.markDelivered(ws, ids...)
+	}
+	return s.ch, func() { p.hub.remove(k, s) }
+}
+
+// queued reads a visitor's undelivered messages in send order, leaving out
+// any already delivered but not yet written as such.
+func (p *Pipeline) queued(ws, visitorID string) ([]*engine.Message, error) {
+	var recs []*Record
+	err := p.db.View(func(tx *store.Tx) error {
+		return scanPrefix(tx, bucket(ws, "undelivered"), visitorID, func(_, id string) error {
+			r, err := getRecord(tx, ws, id)
+			if err != nil {
+				return err
+			}
+			recs = append(recs, r)
+			return nil
+		})
+	})
+	if err != nil {
+		return nil, err
+	}
+	var out []*engine.Message
+	for _, r := range recs {
+		if p.overlay(ws, r); r.Status < StatusDelivered {
+			out = append(out, &r.Message)
+		}
+	}
+	return out, nil
+}

@@ -19,6 +19,8 @@ import (
 type Expr struct {
 	Source  string
 	program *vm.Program
+	// Guard, when set, is a page.path condition the expression requires.
+	Guard *PathGuard
 }
 
 // Bool runs a bool expression.
@@ -81,6 +83,7 @@ func compileExpr(src string, kind exprKind, sc scope) (*Expr, bool, []exprError)
 	if err != nil {
 		return nil, false, []exprError{fromExprErr(err)}
 	}
+	guard := findGuard(tree.Node, sc.lists)
 	chk := &astCheck{src: src, scope: sc}
 	ast.Walk(&tree.Node, chk)
 
@@ -102,7 +105,7 @@ func compileExpr(src string, kind exprKind, sc scope) (*Expr, bool, []exprError)
 	if len(chk.errs) > 0 {
 		return nil, false, dedupe(chk.errs)
 	}
-	return &Expr{Source: src, program: prog}, chk.followUp, nil
+	return &Expr{Source: src, program: prog, Guard: guard}, chk.followUp, nil
 }
 
 func dedupe(errs []exprError) []exprError {

@@ -54,7 +54,7 @@ func (e *Engine) SendAPI(req APIRequest) (*Message, error) {
 		return nil, ErrSessionNotFound // an earlier session of the visitor
 	}
 	now := e.opts.Clock.Now()
-	set, _, _, _ := e.current()
+	set := e.loaded.Load().set
 	if !v.Session.Engaged && v.Session.MessagesSent >= set.Policy.MaxProactivePerSession && !req.OverrideCap {
 		return nil, ErrFrequencyCapped
 	}
@@ -125,7 +125,8 @@ func (e *Engine) Visitor(id string) (*VisitorView, error) {
 		return nil, ErrVisitorNotFound
 	}
 	now := e.opts.Clock.Now()
-	set, model, _, _ := e.current()
+	l := e.loaded.Load()
+	set, model := l.set, l.model
 	s := v.Session
 	view := &VisitorView{
 		ID: v.ID, Status: v.Status(now), Returning: v.Visits > 1, Visits: v.Visits,

@@ -15,6 +15,7 @@ import (
 	"hash/fnv"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/beckonhq/beckon/rules"
@@ -48,10 +49,7 @@ type Options struct {
 type Engine struct {
 	opts   Options
 	log    *slog.Logger
-	mu     sync.RWMutex // guards set, model, gen
-	set    *rules.Set
-	model  *scoring.Model
-	gen    int
+	loaded atomic.Pointer[loaded]
 	shards []*shard
 	kick   chan struct{} // a new earliest wakeup may exist
 	stats  *ruleStats
@@ -114,24 +112,29 @@ func RandomID(prefix string) string {
 func (e *Engine) Reload(set *rules.Set) { e.setRules(set) }
 
 func (e *Engine) setRules(set *rules.Set) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	e.set, e.model = set, scoring.For(set)
-	e.gen++
-	e.stats = newRuleStats(set, e.stats)
+	old := e.loaded.Load()
+	l := &loaded{set: set, model: scoring.For(set), index: newRuleIndex(set), gen: 1}
+	if old != nil {
+		l.gen, l.stats = old.gen+1, newRuleStats(set, old.stats)
+	} else {
+		l.stats = newRuleStats(set, nil)
+	}
+	e.loaded.Store(l)
+}
+
+// loaded is one rule set with what is derived from it; a reload swaps it
+// whole, so an evaluation sees one consistent set.
+type loaded struct {
+	set   *rules.Set
+	model *scoring.Model
+	index *ruleIndex
+	gen   int
+	stats *ruleStats
 }
 
 // Rules returns the loaded rule set.
 func (e *Engine) Rules() *rules.Set {
-	e.mu.RLock()
-	defer e.mu.RUnlock()
-	return e.set
-}
-
-func (e *Engine) current() (*rules.Set, *scoring.Model, int, *ruleStats) {
-	e.mu.RLock()
-	defer e.mu.RUnlock()
-	return e.set, e.model, e.gen, e.stats
+	return e.loaded.Load().set
 }
 
 func (e *Engine) shardFor(visitorID string) *shard {

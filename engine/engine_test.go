@@ -161,3 +161,33 @@ func TestSendIsRememberedAcrossRestart(t *testing.T) {
 		}
 	}
 }
+
+// The page index skips rules whose page.path guard cannot match; explaining
+// runs every rule. Both must send the same messages.
+func TestIndexAndFullScanAgree(t *testing.T) {
+	set := mustSet(t, fileWith("min_wait: 0s, max_proactive_per_session: 10",
+		rule("exact", `page.path == "/a" && page.scroll_depth < 90`, "for: 20s", "frequency: always", "cooldown: 5s"),
+		rule("prefix", `page.path startsWith "/s/"`, "for: 10s", "frequency: always", "cooldown: 5s"),
+		rule("listed", `page.path in ["/x", "/y"]`, "frequency: always", "cooldown: 5s"),
+		rule("anywhere", `session.page_views >= 4`),
+	))
+	j := &journey.Journey{Name: "mix", Start: start, Visitor: journey.Visitor{ID: "v1"}, Events: []journey.Event{
+		page("0s", "/a"), page("15s", "/s/1"), page("30s", "/a"), ev("45s", tracker.Scroll), page("1m", "/x"),
+		page("1m10s", "/y"), page("1m20s", "/s/2"), ev("1m25s", tracker.PageLeave), page("2m", "/s/3"),
+	}}
+	j.Events[3].Depth = 95
+	if err := j.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	fast, err := journey.Run(set, j, journey.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	full, err := journey.Run(set, j, journey.Options{Trace: func(*engine.Evaluation) {}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a, b := describe(fast), describe(full); !reflect.DeepEqual(a, b) || len(a) < 4 {
+		t.Fatalf("indexed %v, full scan %v; want the same, at least 4", a, b)
+	}
+}

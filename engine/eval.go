@@ -2,6 +2,7 @@ package engine
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -84,7 +85,8 @@ func (b block) describe(set *rules.Set, r *rules.Rule, rs *ruleState, v *visitor
 // evaluate runs every rule for v at t (ev nil: a wakeup) and sends at most
 // one message. Call with sh.mu held.
 func (e *Engine) evaluate(sh *shard, v *visitorState, t time.Time, ev *tracker.Event) (*Message, error) {
-	set, model, gen, stats := e.current()
+	l := e.loaded.Load()
+	set, model, gen, stats := l.set, l.model, l.gen, l.stats
 	states := v.ruleStates(set, gen)
 	env := v.env(t, ev, set)
 	v.Score = model.Value(&sh.vm, env)
@@ -99,44 +101,21 @@ func (e *Engine) evaluate(sh *shard, v *visitorState, t time.Time, ev *tracker.E
 		defer e.opts.Trace(tr)
 	}
 	cands := sh.cands[:0]
-	for i, r := range set.Rules {
-		ok, err := r.When.Bool(&sh.vm, boxed)
-		if err != nil {
-			e.log.Debug("engine: when failed", "rule", r.Name, "visitor", v.ID, "err", err)
-			tr.note(i, "when failed: "+err.Error())
+	check := func(i int) {
+		if e.ready(sh, set, v, states, i, t, status, boxed, tr, stats) {
+			cands = append(cands, i)
 		}
-		if !ok {
-			e.clearRule(v, states, i)
-			if err == nil {
-				tr.note(i, "condition false")
-			}
-			continue
+	}
+	if tr != nil { // explaining: run every rule, to say why each is false
+		for i := range set.Rules {
+			check(i)
 		}
-		rs := v.state(set, i)
-		if !rs.pending() {
-			rs.PendingSince = t
-			if r.For > 0 {
-				e.schedule(sh, v, t.Add(r.For))
-			}
+	} else {
+		sh.list = l.index.candidates(env.Page.Path, sh.list)
+		for _, i := range sh.list {
+			check(i)
 		}
-		if left := r.For - t.Sub(rs.PendingSince); left > 0 {
-			tr.note(i, fmt.Sprintf("pending: %s to go", left))
-			continue
-		}
-		if rs.Fired {
-			tr.note(i, "fired: already sent while the condition holds")
-			continue
-		}
-		stats.ready(i)
-		b := blocked(set, r, rs, v, t, status)
-		if b == blockMinWait {
-			e.schedule(sh, v, v.Session.Start.Add(r.EffectiveMinWait(set.Policy)))
-		}
-		if b != 0 {
-			tr.note(i, b.describe(set, r, rs, v, t, status))
-			continue
-		}
-		cands = append(cands, i)
+		e.clearSkipped(v, states, sh.list)
 	}
 	sh.cands = cands
 	if len(cands) > 0 && v.LastSend.Equal(t) {
@@ -161,6 +140,62 @@ func (e *Engine) evaluate(sh *shard, v *visitorState, t time.Time, ev *tracker.E
 		return msg, e.send(sh, v, set, i, msg, stats)
 	}
 	return nil, nil
+}
+
+// ready evaluates rule i: its condition, pending and fired state, and
+// whether anything blocks it. It reports whether the rule may send.
+func (e *Engine) ready(sh *shard, set *rules.Set, v *visitorState, states []*ruleState, i int, t time.Time, status string, env any, tr *Evaluation, stats *ruleStats) bool {
+	r := set.Rules[i]
+	ok, err := r.When.Bool(&sh.vm, env)
+	if err != nil {
+		e.log.Debug("engine: when failed", "rule", r.Name, "visitor", v.ID, "err", err)
+		tr.note(i, "when failed: "+err.Error())
+	}
+	if !ok {
+		e.clearRule(v, states, i)
+		if err == nil {
+			tr.note(i, "condition false")
+		}
+		return false
+	}
+	rs := v.state(set, i)
+	if !rs.pending() {
+		rs.PendingSince = t
+		if r.For > 0 {
+			e.schedule(sh, v, t.Add(r.For))
+		}
+	}
+	if left := r.For - t.Sub(rs.PendingSince); left > 0 {
+		tr.note(i, fmt.Sprintf("pending: %s to go", left))
+		return false
+	}
+	if rs.Fired {
+		tr.note(i, "fired: already sent while the condition holds")
+		return false
+	}
+	stats.ready(i)
+	b := blocked(set, r, rs, v, t, status)
+	if b == blockMinWait {
+		e.schedule(sh, v, v.Session.Start.Add(r.EffectiveMinWait(set.Policy)))
+	}
+	if b != 0 {
+		tr.note(i, b.describe(set, r, rs, v, t, status))
+		return false
+	}
+	return true
+}
+
+// clearSkipped clears the rules the index skipped (false by their guard)
+// that still have a stretch going. evaluated is sorted.
+func (e *Engine) clearSkipped(v *visitorState, states []*ruleState, evaluated []int) {
+	for i, rs := range states {
+		if rs == nil || (!rs.pending() && !rs.Fired) {
+			continue
+		}
+		if _, found := slices.BinarySearch(evaluated, i); !found {
+			e.clearRule(v, states, i)
+		}
+	}
 }
 
 // clearRule ends rule i's stretch: not pending, not fired.

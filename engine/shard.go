@@ -19,7 +19,8 @@ type shard struct {
 	wakeups  wakeHeap
 	dirty    map[string]bool
 	vm       vm.VM
-	cands    []int // scratch for evaluate
+	cands    []int // scratch for evaluate: rules that may send
+	list     []int // scratch for evaluate: rules to run
 }
 
 func newShard() *shard {

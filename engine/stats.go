@@ -57,6 +57,5 @@ func (rs *ruleStats) snapshot() []RuleStat {
 
 // RuleStats returns the loaded rules' counters in rule order.
 func (e *Engine) RuleStats() []RuleStat {
-	_, _, _, stats := e.current()
-	return stats.snapshot()
+	return e.loaded.Load().stats.snapshot()
 }

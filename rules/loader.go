@@ -1,0 +1,74 @@
+package rules
+
+import (
+	"os"
+	"sync"
+	"time"
+)
+
+// Loader keeps the rule set loaded from a list of files and reloads it all
+// or nothing: a reload with any error leaves the previous set in place.
+type Loader struct {
+	paths   []string
+	mu      sync.Mutex
+	current *Set
+	mtimes  []time.Time
+}
+
+// NewLoader loads the files once; it fails (with the diagnostics) when
+// they do not load.
+func NewLoader(paths ...string) (*Loader, Diagnostics, error) {
+	l := &Loader{paths: paths}
+	diags, err := l.Reload()
+	if err != nil {
+		return nil, diags, err
+	}
+	return l, diags, nil
+}
+
+// Current returns the set in use.
+func (l *Loader) Current() *Set {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.current
+}
+
+// Reload loads the files again. On any error it returns the diagnostics as
+// the error and keeps the previous set; otherwise the new set is current
+// and the lints are returned.
+func (l *Loader) Reload() (Diagnostics, error) {
+	mtimes := l.stat()
+	set, diags := Load(l.paths...)
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.mtimes = mtimes
+	if set == nil {
+		return diags, diags.Errors()
+	}
+	l.current = set
+	return diags, nil
+}
+
+// Changed reports whether any file's modification time differs from the
+// last (successful or failed) load, so a poller reloads once per edit.
+func (l *Loader) Changed() bool {
+	now := l.stat()
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for i := range now {
+		if !now[i].Equal(l.mtimes[i]) {
+			return true
+		}
+	}
+	return false
+}
+
+func (l *Loader) stat() []time.Time {
+	out := make([]time.Time, len(l.paths))
+	for i, p := range l.paths {
+		if fi, err := os.Stat(p); err == nil {
+			out[i] = fi.ModTime()
+		}
+	}
+	return out
+}

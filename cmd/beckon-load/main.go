@@ -1,0 +1,153 @@
+// Command beckon-load drives a running Beckon server over HTTP and reports
+// throughput and latency: beacon events to /v1/collect from many simulated
+// visitors, or outbound messages through the API. scripts/bench runs it.
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+type config struct {
+	base, site, mode, key, workspace string
+	visitors, workers                int
+	duration                         time.Duration
+}
+
+func main() {
+	var c config
+	flag.StringVar(&c.base, "url", "http://127.0.0.1:8080", "server base URL")
+	flag.StringVar(&c.site, "site", "site_demo", "site key for /v1/collect")
+	flag.StringVar(&c.mode, "mode", "collect", "collect (beacon events) or api (outbound messages)")
+	flag.StringVar(&c.key, "key", "", "API key (mode api)")
+	flag.StringVar(&c.workspace, "workspace", "ws_demo", "workspace id (mode api)")
+	flag.IntVar(&c.visitors, "visitors", 1000, "distinct visitors")
+	flag.IntVar(&c.workers, "workers", 50, "concurrent connections")
+	flag.DurationVar(&c.duration, "duration", 10*time.Second, "how long to run")
+	flag.Parse()
+	if c.mode != "collect" && c.mode != "api" || (c.mode == "api" && c.key == "") {
+		fmt.Fprintln(os.Stderr, "beckon-load: -mode collect, or -mode api with -key")
+		os.Exit(2)
+	}
+	res, err := run(c)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "beckon-load:", err)
+		os.Exit(1)
+	}
+	fmt.Println(res)
+}
+
+type result struct {
+	mode              string
+	requests, errors  int64
+	elapsed           time.Duration
+	p50, p90, p99, mx time.Duration
+}
+
+func (r result) String() string {
+	return fmt.Sprintf("mode=%s requests=%d errors=%d rate=%.0f/s p50=%s p90=%s p99=%s max=%s",
+		r.mode, r.requests, r.errors, float64(r.requests)/r.elapsed.Seconds(), r.p50, r.p90, r.p99, r.mx)
+}
+
+func run(c config) (result, error) {
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: c.workers}, Timeout: 10 * time.Second}
+	if err := warm(client, c); err != nil {
+		return result{}, err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), c.duration)
+	defer cancel()
+	var requests, errors atomic.Int64
+	lat := make([][]time.Duration, c.workers)
+	var wg sync.WaitGroup
+	began := time.Now()
+	for w := range c.workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := w; ctx.Err() == nil; i += c.workers {
+				t0 := time.Now()
+				ok := send(client, c, i)
+				lat[w] = append(lat[w], time.Since(t0))
+				requests.Add(1)
+				if !ok {
+					errors.Add(1)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	all := slices.Concat(lat...)
+	slices.Sort(all)
+	pct := func(p float64) time.Duration {
+		if len(all) == 0 {
+			return 0
+		}
+		return all[int(p*float64(len(all)-1))]
+	}
+	return result{mode: c.mode, requests: requests.Load(), errors: errors.Load(), elapsed: time.Since(began),
+		p50: pct(0.5), p90: pct(0.9), p99: pct(0.99), mx: pct(1)}, nil
+}
+
+// warm sends every visitor a page view, so heartbeats and API sends find a
+// live session.
+func warm(client *http.Client, c config) error {
+	for v := range c.visitors {
+		if !post(client, c.base+"/v1/collect", nil, event(c, v, "page_view")) {
+			return fmt.Errorf("warm-up page view for visitor %d failed", v)
+		}
+	}
+	return nil
+}
+
+func event(c config, v int, typ string) map[string]any {
+	e := map[string]any{"site": c.site, "visitor_id": fmt.Sprintf("load_%d", v), "type": typ}
+	if typ == "page_view" {
+		e["url"] = fmt.Sprintf("http://127.0.0.1/services/ac-repair?v=%d", v)
+	}
+	return e
+}
+
+// send makes request i: a heartbeat (nine in ten) or a page view for a
+// visitor in collect mode; an outbound message in api mode.
+func send(client *http.Client, c config, i int) bool {
+	v := i % c.visitors
+	if c.mode == "api" {
+		body := map[string]any{
+			"visitor_id": fmt.Sprintf("load_%d", v), "message": "Load test message",
+			"options": map[string]any{"override_frequency_cap": true},
+		}
+		h := map[string]string{"Authorization": "Bearer " + c.key, "X-Workspace-ID": c.workspace}
+		return post(client, c.base+"/v1/outbound/live-chat/message", h, body)
+	}
+	typ := "heartbeat"
+	if i%10 == 0 {
+		typ = "page_view"
+	}
+	return post(client, c.base+"/v1/collect", nil, event(c, v, typ))
+}
+
+func post(client *http.Client, url string, headers map[string]string, body any) bool {
+	data, _ := json.Marshal(body)
+	req, _ := http.NewRequest(http.MethodPost, url, bytes.NewReader(data))
+	req.Header.Set("Content-Type", "application/json")
+	for k, v := range headers {
+		req.Header.Set(k, v)
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return false
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	return resp.StatusCode < 300
+}

@@ -61,8 +61,8 @@ type run struct {
 	events    []journey.Event
 }
 
-// simulate returns "AT RULE" for every message sent.
-func simulate(t testing.TB, set *rules.Set, r run) []string {
+// journeyOf builds and validates the journey a run describes.
+func journeyOf(t testing.TB, r run) *journey.Journey {
 	t.Helper()
 	j := &journey.Journey{Name: t.Name(), Start: start, Visitor: r.visitor, Events: r.events}
 	if j.Visitor.ID == "" {
@@ -81,7 +81,13 @@ func simulate(t testing.TB, set *rules.Set, r run) []string {
 	if err := j.Validate(); err != nil {
 		t.Fatal(err)
 	}
-	sent, err := journey.Run(set, j, journey.Options{})
+	return j
+}
+
+// simulate returns "AT RULE" for every message sent.
+func simulate(t testing.TB, set *rules.Set, r run) []string {
+	t.Helper()
+	sent, err := journey.Run(set, journeyOf(t, r), journey.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

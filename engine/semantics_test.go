@@ -270,17 +270,7 @@ func journeyVisitor(id string, earlierVisits int) journey.Visitor {
 func heartbeatOffsets(t *testing.T, r run) []string {
 	t.Helper()
 	set := mustSet(t, "version: 1\nrules: []\n")
-	j := &journey.Journey{Name: t.Name(), Start: start, Visitor: journey.Visitor{ID: "v1"}, Events: r.events}
-	if r.heartbeat != "" {
-		d, _ := time.ParseDuration(r.heartbeat)
-		hb := journey.Duration(d)
-		j.Heartbeat = &hb
-	}
-	if r.until != "" {
-		d, _ := time.ParseDuration(r.until)
-		u := journey.Duration(d)
-		j.Until = &u
-	}
+	j := journeyOf(t, r)
 	var got []string
 	_, err := journey.Run(set, j, journey.Options{OnEvent: func(at time.Duration, e tracker.Event) {
 		if e.Type == tracker.Heartbeat {

@@ -61,8 +61,9 @@ func Parse(srcs ...Source) (*Set, Diagnostics) {
 	sc := scope{lists: set.Lists, schedules: set.Schedules}
 	seen := map[string]string{}
 	for _, fn := range files {
-		for _, item := range sequence(fn.dec, fn.rules, "rules") {
-			r, nodes := fn.dec.rule(item, len(set.Rules), sc)
+		for i, item := range sequence(fn.dec, fn.rules, "rules") {
+			before := len(diags)
+			r, nodes := fn.dec.rule(item, i, sc)
 			if r == nil {
 				continue
 			}
@@ -73,7 +74,12 @@ func Parse(srcs ...Source) (*Set, Diagnostics) {
 			}
 			r.Index = len(set.Rules)
 			set.Rules = append(set.Rules, r)
-			lintRule(fn.dec, r, nodes, set.Policy)
+			// A rule with errors is linted once they are fixed: until then
+			// a lint would judge values that were not read (a cooldown that
+			// did not parse, a when that did not compile).
+			if len(diags[before:].Errors()) == 0 {
+				lintRule(fn.dec, r, nodes, set.Policy)
+			}
 		}
 	}
 	diags.sort(order)
@@ -91,7 +97,7 @@ func sharedSections(set *Set, files []*fileNodes) {
 		d := fn.dec
 		if fn.policy != nil {
 			if policyFrom != "" {
-				d.errorf(fn.policy.knode, "policy", "", "policy is already set in %s; set it in one file only", policyFrom)
+				d.errorf(fn.policy.knode, "policy", "", "already set in %s; set it in one file only", policyFrom)
 			} else {
 				policyFrom = d.file
 				set.Policy = d.policy(fn.policy.value)
@@ -104,9 +110,10 @@ func sharedSections(set *Set, files []*fileNodes) {
 					d.errorf(f.knode, fmt.Sprintf("schedule %q", f.key), "", "defined twice")
 					continue
 				}
-				if s := d.schedule(f.key, f.value); s != nil {
-					set.Schedules[f.key] = s
-				}
+				// A schedule with errors stays known by name (as nil), so
+				// the rules that use it are not reported again; the Set
+				// is not returned anyway.
+				set.Schedules[f.key] = d.schedule(f.key, f.value)
 			}
 		}
 		if fn.lists != nil {
@@ -120,9 +127,7 @@ func sharedSections(set *Set, files []*fileNodes) {
 				if !identRe.MatchString(f.key) {
 					d.errorf(f.knode, ctx, "", "name must be letters, digits and _ so that lists.%s can be written", f.key)
 				}
-				if v, ok := d.strings(f.value, ctx, ""); ok {
-					set.Lists[f.key] = v
-				}
+				set.Lists[f.key], _ = d.strings(f.value, ctx, "") // known even if wrong, like schedules
 			}
 		}
 	}
@@ -132,7 +137,7 @@ func sharedSections(set *Set, files []*fileNodes) {
 			continue
 		}
 		if scoringFrom != "" {
-			fn.dec.errorf(fn.scoring.knode, "scoring", "", "scoring is already set in %s; set it in one file only", scoringFrom)
+			fn.dec.errorf(fn.scoring.knode, "scoring", "", "already set in %s; set it in one file only", scoringFrom)
 			continue
 		}
 		scoringFrom = fn.dec.file
@@ -149,7 +154,7 @@ func sequence(d *decoder, f *field, name string) []*yaml.Node {
 		return nil
 	}
 	if n.Kind != yaml.SequenceNode {
-		d.errorf(n, "", name, "expected a list, got %s", describe(n))
+		d.errorf(n, "", name, "expected a list, got %s (start each item with \"- \")", describe(n))
 		return nil
 	}
 	return n.Content
@@ -157,12 +162,27 @@ func sequence(d *decoder, f *field, name string) []*yaml.Node {
 
 var yamlLineRe = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
 
-// yamlErrorLine pulls the line out of a yaml.v3 syntax error.
+// yamlHints are what usually causes yaml.v3's syntax errors in a rule file.
+var yamlHints = map[string]string{
+	"mapping values are not allowed in this context": "check the indentation, and quote text that contains \": \"",
+	"did not find expected key":                      "check the indentation",
+	"did not find expected '-' indicator":            "check the indentation of the list",
+	"found character that cannot start any token":    "indent with spaces, not tabs, and quote text that starts with @ or `",
+	"could not find expected ':'":                    "a key needs a \":\" after it",
+}
+
+// yamlErrorLine pulls the line out of a yaml.v3 syntax error and adds a
+// hint for the usual causes.
 func yamlErrorLine(err error) (int, string) {
-	msg := err.Error()
+	msg, line := err.Error(), 1
 	if m := yamlLineRe.FindStringSubmatch(msg); m != nil {
-		line, _ := strconv.Atoi(m[1])
-		return line, "yaml: " + m[2]
+		line, _ = strconv.Atoi(m[1])
+		msg = "yaml: " + m[2]
 	}
-	return 1, msg
+	for cause, hint := range yamlHints {
+		if strings.Contains(msg, cause) {
+			return line, msg + " (" + hint + ")"
+		}
+	}
+	return line, msg
 }

@@ -1,6 +1,8 @@
 package rules
 
 import (
+	"fmt"
+	"strings"
 	"time"
 
 	"gopkg.in/yaml.v3"
@@ -29,13 +31,12 @@ func lintRule(d *decoder, r *Rule, nodes ruleNodes, p Policy) {
 		return nodes["name"]
 	}
 	if r.MinWait == nil && !r.FollowUp {
-		wait := max(r.For, p.MinWait)
-		if wait < lintMinWait || wait > lintMaxWait {
-			key := "for"
-			if r.For < p.MinWait {
-				key = "name"
-			}
-			warn(at(key), "", "waits %s before its first message (the larger of for and min_wait); best practice is 30s to 60s", wait)
+		switch wait := max(r.For, p.MinWait); {
+		case wait >= lintMinWait && wait <= lintMaxWait:
+		case r.For < p.MinWait:
+			warn(at("name"), "", "waits %s (the policy's min_wait) before its message; best practice is 30s to 60s", formatDuration(wait))
+		default:
+			warn(at("for"), "for", "waits %s before its message; best practice is 30s to 60s", formatDuration(wait))
 		}
 	}
 	n := len(r.QuickReplies)
@@ -45,12 +46,15 @@ func lintRule(d *decoder, r *Rule, nodes ruleNodes, p Policy) {
 	if n > 3 {
 		warn(at("quick_replies"), "quick_replies", "%d quick replies; offer at most 3", n)
 	}
-	seen := map[string]bool{}
-	for _, q := range r.QuickReplies {
-		if seen[q.Value] {
-			warn(at("quick_replies"), "quick_replies", "value %q is used twice", q.Value)
+	seen := map[string]int{}
+	for i, q := range r.QuickReplies {
+		if first, dup := seen[q.Value]; dup {
+			item := resolve(nodes["quick_replies"]).Content[i]
+			warn(valueOf(item, "value"), fmt.Sprintf("quick_replies[%d].value", i),
+				"%q is also the value of quick_replies[%d]; give each reply its own value", q.Value, first)
+			continue
 		}
-		seen[q.Value] = true
+		seen[q.Value] = i
 	}
 	if r.Message != nil {
 		if l := r.Message.literalLen(); l > lintMaxMessageLen {
@@ -58,6 +62,29 @@ func lintRule(d *decoder, r *Rule, nodes ruleNodes, p Policy) {
 		}
 	}
 	if r.Frequency == Always && r.Cooldown == 0 {
-		warn(at("frequency"), "frequency", "always without a cooldown can repeat the message at every new stretch; set cooldown")
+		warn(at("frequency"), "frequency", "always without a cooldown sends again each time the condition becomes true again; set a cooldown, like 24h")
 	}
+}
+
+// formatDuration prints d as a rule file would write it: 2m, not 2m0s.
+func formatDuration(d time.Duration) string {
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
+}
+
+// valueOf is the value of key in mapping n, or n itself if it has none.
+func valueOf(n *yaml.Node, key string) *yaml.Node {
+	m := resolve(n)
+	for i := 0; m.Kind == yaml.MappingNode && i+1 < len(m.Content); i += 2 {
+		if m.Content[i].Value == key {
+			return m.Content[i+1]
+		}
+	}
+	return n
 }

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"regexp"
 	"strconv"
-	"strings"
 	"time"
 
 	"gopkg.in/yaml.v3"
@@ -62,13 +61,48 @@ func (d *decoder) mapping(n *yaml.Node, ctx, path string, known []string) ([]fie
 			d.errorf(k, ctx, join(path, name), "key given twice")
 			continue
 		case known != nil && !contains(known, name):
-			d.errorf(k, ctx, "", "unknown key %s%s", join(path, name), suggest(name, known))
+			hint := suggest(name, known)
+			if hint == "" && len(known) <= 6 {
+				hint = orChoices(name, known)
+			}
+			d.errorf(k, ctx, "", "unknown key %s%s", join(path, name), hint)
 			continue
 		}
 		seen[name] = true
 		out = append(out, field{key: name, knode: k, value: v})
 	}
 	return out, true
+}
+
+// require reports each key of req that fields lack, except one that an
+// unknown key of n looks like a misspelling of: that key's own error (with
+// its "did you mean") already says what to fix.
+func (d *decoder) require(n *yaml.Node, fields []field, known []string, ctx, path string, req ...string) bool {
+	ok := true
+	for _, key := range req {
+		if hasKey(fields, key) {
+			continue
+		}
+		ok = false
+		if !misspelled(n, key, known) {
+			d.errorf(n, ctx, path, "%s is required", key)
+		}
+	}
+	return ok
+}
+
+func misspelled(n *yaml.Node, key string, known []string) bool {
+	n = resolve(n)
+	if n.Kind != yaml.MappingNode {
+		return false
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k := n.Content[i].Value
+		if !contains(known, k) && closest(k, known) == key {
+			return true
+		}
+	}
+	return false
 }
 
 func (d *decoder) str(n *yaml.Node, ctx, field string) (string, bool) {
@@ -108,11 +142,11 @@ func (d *decoder) duration(n *yaml.Node, ctx, field string) (time.Duration, bool
 	}
 	v, err := time.ParseDuration(s)
 	if err != nil {
-		hint := ""
 		if _, nerr := strconv.ParseFloat(s, 64); nerr == nil {
-			hint = fmt.Sprintf(" (add a unit, e.g. %ss)", s)
+			d.errorf(n, ctx, field, "duration %s has no unit: write %ss, %sm or %sh", s, s, s, s)
+		} else {
+			d.errorf(n, ctx, field, "invalid duration %q: use a number with a unit, like 45s, 2m or 1h30m", s)
 		}
-		d.errorf(n, ctx, field, "invalid duration %q: use a number with a unit, like 45s, 2m or 1h30m%s", s, hint)
 		return 0, false
 	}
 	if v < 0 {
@@ -198,42 +232,3 @@ var (
 	ruleNameRe = regexp.MustCompile(`^[a-z0-9-]+$`)
 	identRe    = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 )
-
-// exprPos maps a position inside an expression that starts at offset off of
-// the scalar node n to a file position. Plain and quoted one-line scalars and
-// literal blocks map exactly; folded text maps to the scalar's start.
-func (d *decoder) exprPos(n *yaml.Node, src string, off, line, col int) (int, int) {
-	// line/col are 1-based line and 0-based column within src[off:].
-	before := src[:off]
-	line += strings.Count(before, "\n")
-	if i := strings.LastIndexByte(before, '\n'); i >= 0 {
-		col += len([]rune(before[i+1:]))
-	} else {
-		col += len([]rune(before))
-	}
-	switch n.Style {
-	case 0, yaml.SingleQuotedStyle, yaml.DoubleQuotedStyle:
-		if line != 1 {
-			return n.Line, n.Column
-		}
-		if n.Style == 0 && !strings.Contains(d.lineAt(n.Line), n.Value) {
-			return n.Line, n.Column // a plain scalar folded over lines
-		}
-		if n.Style != 0 {
-			col++
-		}
-		return n.Line, n.Column + col
-	case yaml.LiteralStyle:
-		first := d.lineAt(n.Line + 1) // the block's indentation is its first line's
-		indent := len(first) - len(strings.TrimLeft(first, " "))
-		return n.Line + line, indent + col + 1
-	}
-	return n.Line, n.Column
-}
-
-func (d *decoder) lineAt(line int) string {
-	if line >= 1 && line <= len(d.lines) {
-		return d.lines[line-1]
-	}
-	return ""
-}

@@ -1,15 +1,12 @@
 package rules
 
 import (
-	"errors"
 	"fmt"
 	"reflect"
 	"sort"
-	"strings"
 
 	"github.com/expr-lang/expr"
 	"github.com/expr-lang/expr/ast"
-	"github.com/expr-lang/expr/file"
 	"github.com/expr-lang/expr/parser"
 	"github.com/expr-lang/expr/vm"
 )
@@ -67,6 +64,12 @@ type scope struct {
 	lists     map[string][]string
 	schedules map[string]*Schedule
 	template  bool // personalization is available
+	// personalization is the rule's personalization keys, which its
+	// message and quick replies may read.
+	personalization []string
+	// inPersonalization is set for a personalization value: these render
+	// first, so personalization cannot be read in them.
+	inPersonalization bool
 }
 
 // exprError is a compile problem at a 1-based line and 0-based column of the
@@ -81,7 +84,7 @@ type exprError struct {
 func compileExpr(src string, kind exprKind, sc scope) (*Expr, bool, []exprError) {
 	tree, err := parser.Parse(src)
 	if err != nil {
-		return nil, false, []exprError{fromExprErr(err)}
+		return nil, false, []exprError{fromExprErr(src, err)}
 	}
 	guard := findGuard(tree.Node, sc.lists)
 	chk := &astCheck{src: src, scope: sc}
@@ -100,7 +103,11 @@ func compileExpr(src string, kind exprKind, sc scope) (*Expr, bool, []exprError)
 	}
 	prog, err := expr.Compile(src, opts...)
 	if err != nil {
-		chk.errs = append(chk.errs, fromExprErr(err))
+		e := fromExprErr(src, err)
+		if e.msg == "unknown name personalization" && !sc.template {
+			e.msg = "personalization can be used only in message and quick_replies text"
+		}
+		chk.errs = append(chk.errs, e)
 	}
 	if len(chk.errs) > 0 {
 		return nil, false, dedupe(chk.errs)
@@ -119,53 +126,6 @@ func dedupe(errs []exprError) []exprError {
 		}
 	}
 	return out
-}
-
-func fromExprErr(err error) exprError {
-	var fe *file.Error
-	if errors.As(err, &fe) {
-		line := fe.Line
-		if line == 0 {
-			line = 1
-		}
-		return exprError{line: line, col: fe.Column, msg: friendly(fe.Message)}
-	}
-	return exprError{line: 1, col: 0, msg: friendly(err.Error())}
-}
-
-// friendly rewrites expr's messages into the environment's own names and
-// adds a "did you mean" hint.
-func friendly(msg string) string {
-	if name, ok := strings.CutPrefix(msg, "unknown name "); ok {
-		return "unknown name " + name + suggest(name, topLevelNames)
-	}
-	// "type rules.PageEnv has no field pth"
-	if rest, ok := strings.CutPrefix(msg, "type "); ok {
-		typ, fieldName, found := strings.Cut(rest, " has no field ")
-		if p, known := envPaths[typ]; found && known {
-			return fmt.Sprintf("unknown name %s.%s%s", p.path, fieldName, suggestPath(p, fieldName))
-		}
-		typ, method, found := strings.Cut(rest, " has no method ")
-		if p, known := envPaths[typ]; found && known {
-			return fmt.Sprintf("unknown name %s.%s%s", p.path, method, suggestPath(p, method))
-		}
-	}
-	if got, ok := strings.CutPrefix(msg, "expected bool, but got "); ok {
-		return "must be true or false, but gives " + got
-	}
-	if got, ok := strings.CutPrefix(msg, "expected float64, but got "); ok {
-		return "must give a number, but gives " + got
-	}
-	return msg
-}
-
-func suggestPath(p envPath, name string) string {
-	s := suggest(name, p.fields)
-	if s == "" {
-		return ""
-	}
-	// " (did you mean path?)" -> " (did you mean page.path?)"
-	return strings.Replace(s, "mean ", "mean "+p.path+".", 1)
 }
 
 // envPath is one struct of the environment: where it sits and its names.
@@ -200,8 +160,8 @@ func walkEnv(t reflect.Type, path string) {
 	}
 }
 
-// astCheck finds what the type checker cannot: unknown list and schedule
-// names, and whether the expression is a follow-up condition.
+// astCheck finds what the type checker cannot: unknown list, schedule and
+// personalization names, and whether the expression is a follow-up condition.
 type astCheck struct {
 	src      string
 	scope    scope
@@ -224,6 +184,15 @@ func (c *astCheck) Visit(node *ast.Node) {
 			}
 		case id.Value == "session" && (prop.Value == "engaged" || prop.Value == "last_reply"):
 			c.followUp = true
+		case id.Value == "personalization" && c.scope.template && !c.scope.inPersonalization:
+			if !contains(c.scope.personalization, prop.Value) {
+				p := envPath{path: "personalization", fields: c.scope.personalization}
+				c.errorf(prop, "unknown name personalization.%s%s", prop.Value, suggestPath(p, prop.Value))
+			}
+		}
+	case *ast.IdentifierNode:
+		if n.Value == "personalization" && c.scope.inPersonalization {
+			c.errorf(n, "a personalization value cannot use personalization")
 		}
 	case *ast.CallNode:
 		id, ok := n.Callee.(*ast.IdentifierNode)

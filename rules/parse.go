@@ -77,7 +77,7 @@ func (d *decoder) policy(n *yaml.Node) Policy {
 				for i, s := range v {
 					if !contains(presenceStates, s) {
 						d.errorf(resolve(f.value).Content[i], "policy", f.key,
-							"unknown presence %q%s", s, orChoices(s, presenceStates))
+							"unknown visitor status %q%s", s, orChoices(s, presenceStates))
 					}
 				}
 				p.SendTo = v
@@ -108,23 +108,16 @@ func (d *decoder) schedule(name string, n *yaml.Node) *Schedule {
 			tzNode = f.value
 		}
 	}
-	missing := false
-	for _, req := range []string{"cron", "for"} {
-		if !hasKey(fields, req) {
-			d.errorf(n, ctx, "", "%s is required", req)
-			missing = true
-		}
-	}
-	if missing {
+	if !d.require(n, fields, scheduleKeys, ctx, "", "cron", "for") {
 		return nil
 	}
 	s, problems := newSchedule(name, spec, window, tz)
 	for _, p := range problems {
 		at := specNode
-		if tzNode != nil && len(p) > 8 && p[:8] == "timezone" {
+		if p.key == "timezone" {
 			at = tzNode
 		}
-		d.errorf(at, ctx, "", "%s", p)
+		d.errorf(at, ctx, p.key, "%s", p.msg)
 	}
 	if len(problems) > 0 {
 		return nil
@@ -202,11 +195,8 @@ func (d *decoder) signal(n *yaml.Node, i int, sc scope) (Signal, bool) {
 			sig.Weight, ok = w, ok && good
 		}
 	}
-	for _, req := range signalKeys {
-		if !hasKey(fields, req) {
-			d.errorf(n, ctx, "", "%s is required", req)
-			ok = false
-		}
+	if !d.require(n, fields, signalKeys, ctx, "", signalKeys...) {
+		ok = false
 	}
 	return sig, ok
 }

@@ -9,6 +9,7 @@ import (
 // ruleNodes remembers where a rule's keys are, for lints.
 type ruleNodes map[string]*yaml.Node
 
+// rule decodes the idx'th (0-based) rule of its file.
 func (d *decoder) rule(n *yaml.Node, idx int, sc scope) (*Rule, ruleNodes) {
 	n = resolve(n)
 	ctx := fmt.Sprintf("rule %d", idx+1)
@@ -24,6 +25,7 @@ func (d *decoder) rule(n *yaml.Node, idx int, sc scope) (*Rule, ruleNodes) {
 	for _, f := range fields {
 		nodes[f.key] = f.value
 	}
+	sc.personalization = mappingKeys(nodes["personalization"])
 	if v, has := nodes["name"]; has {
 		if name, good := d.str(v, ctx, "name"); good {
 			r.Name = name
@@ -31,14 +33,8 @@ func (d *decoder) rule(n *yaml.Node, idx int, sc scope) (*Rule, ruleNodes) {
 				d.errorf(v, ctx, "name", "must be lowercase letters, digits and - (like ac-repair-linger)")
 			}
 		}
-	} else {
-		d.errorf(n, ctx, "", "name is required")
 	}
-	for _, req := range []string{"when", "message"} {
-		if _, has := nodes[req]; !has {
-			d.errorf(n, ctx, "", "%s is required", req)
-		}
-	}
+	d.require(n, fields, ruleKeys, ctx, "", "name", "when", "message")
 	for _, f := range fields {
 		d.ruleField(r, f, ctx, sc)
 	}
@@ -130,7 +126,7 @@ func (d *decoder) personalization(v *yaml.Node, ctx string, sc scope) []Personal
 			continue
 		}
 		// Personalization values render without personalization itself.
-		t := d.template(val, ctx, name, scope{lists: sc.lists, schedules: sc.schedules})
+		t := d.template(val, ctx, name, scope{lists: sc.lists, schedules: sc.schedules, inPersonalization: true})
 		if t != nil {
 			out = append(out, Personalization{Key: f.key, Value: t})
 		}
@@ -162,12 +158,21 @@ func (d *decoder) quickReplies(v *yaml.Node, ctx string, sc scope) []QuickReply 
 				q.Action, _ = d.str(f.value, ctx, path+".action")
 			}
 		}
-		for _, req := range []string{"text", "value"} {
-			if !hasKey(fields, req) {
-				d.errorf(item, ctx, path, "%s is required", req)
-			}
-		}
+		d.require(item, fields, quickReplyKeys, ctx, path, "text", "value")
 		out = append(out, q)
+	}
+	return out
+}
+
+// mappingKeys lists the keys of a mapping node (nil if n is not one).
+func mappingKeys(n *yaml.Node) []string {
+	n = resolve(n)
+	if n == nil || n.Kind != yaml.MappingNode {
+		return nil
+	}
+	out := make([]string, 0, len(n.Content)/2)
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		out = append(out, n.Content[i].Value)
 	}
 	return out
 }

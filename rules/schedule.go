@@ -2,6 +2,8 @@ package rules
 
 import (
 	"fmt"
+	"regexp"
+	"strings"
 	"time"
 	_ "time/tzdata" // schedules name IANA zones; do not depend on the host's zoneinfo
 
@@ -22,23 +24,59 @@ type Schedule struct {
 
 var cronParser = cron.NewParser(cron.Minute | cron.Hour | cron.Dom | cron.Month | cron.Dow | cron.Descriptor)
 
-func newSchedule(name, spec string, window time.Duration, tz string) (*Schedule, []string) {
+// scheduleProblem is what is wrong with one key of a schedule.
+type scheduleProblem struct{ key, msg string }
+
+func newSchedule(name, spec string, window time.Duration, tz string) (*Schedule, []scheduleProblem) {
 	s := &Schedule{Name: name, Cron: spec, For: window, Timezone: tz, loc: time.UTC}
-	var problems []string
+	var problems []scheduleProblem
 	if tz != "" {
 		loc, err := time.LoadLocation(tz)
 		if err != nil {
-			problems = append(problems, fmt.Sprintf("timezone: unknown timezone %q (use an IANA name like America/Chicago)", tz))
+			problems = append(problems, scheduleProblem{"timezone", fmt.Sprintf("unknown timezone %q (use an IANA name like America/Chicago)", tz)})
 		} else {
 			s.loc = loc
 		}
 	}
 	sched, err := cronParser.Parse(spec)
 	if err != nil {
-		problems = append(problems, fmt.Sprintf("cron: invalid cron spec %q: %v", spec, err))
+		problems = append(problems, scheduleProblem{"cron", fmt.Sprintf("invalid cron spec %q: %s", spec, cronMessage(err))})
 	}
 	s.sched = sched
 	return s, problems
+}
+
+var (
+	cronFieldsRe = regexp.MustCompile(`^expected exactly 5 fields, found (\d+)`)
+	cronWordRe   = regexp.MustCompile(`^failed to parse int from (\S+):`)
+	cronRangeRe  = regexp.MustCompile(`^(beginning|end) of range \((\d+)\) (below minimum|above maximum|beyond end of range) \((\d+)\): (.*)$`)
+)
+
+// cronMessage says what robfig/cron found wrong in a spec in plain words.
+func cronMessage(err error) string {
+	msg := err.Error()
+	if m := cronFieldsRe.FindStringSubmatch(msg); m != nil {
+		return "it needs 5 fields (minute hour day-of-month month day-of-week), found " + m[1]
+	}
+	if m := cronWordRe.FindStringSubmatch(msg); m != nil {
+		return fmt.Sprintf("%q is not a number, a month (JAN-DEC) or a weekday (SUN-SAT)", m[1])
+	}
+	if m := cronRangeRe.FindStringSubmatch(msg); m != nil {
+		switch m[3] {
+		case "below minimum":
+			return fmt.Sprintf("%s is below %s, the smallest value of its field", m[2], m[4])
+		case "above maximum":
+			return fmt.Sprintf("%s is above %s, the largest value of its field", m[2], m[4])
+		}
+		return fmt.Sprintf("the range %q goes backwards (write it low-high)", m[5])
+	}
+	if msg == "empty spec string" {
+		return "it is empty"
+	}
+	if d, ok := strings.CutPrefix(msg, "unrecognized descriptor: "); ok {
+		return fmt.Sprintf("unknown shortcut %s (use @hourly, @daily, @weekly, @monthly or @yearly)", d)
+	}
+	return msg
 }
 
 // Open reports whether the window contains t. cron's Next is strictly after

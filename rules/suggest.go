@@ -8,10 +8,20 @@ import (
 // suggest returns " (did you mean X?)" for the closest candidate within a
 // small edit distance, or "".
 func suggest(name string, candidates []string) string {
+	if best := closest(name, candidates); best != "" {
+		return fmt.Sprintf(" (did you mean %s?)", best)
+	}
+	return ""
+}
+
+// closest is the candidate within a small edit distance of name, or "".
+// Of two as close, the one that shares a longer start with name wins
+// (ofline is offline rather than online).
+func closest(name string, candidates []string) string {
 	best, bestDist := "", 0
 	for _, c := range candidates {
 		d := editDistance(name, c)
-		if best == "" || d < bestDist {
+		if best == "" || d < bestDist || d == bestDist && commonPrefix(name, c) > commonPrefix(name, best) {
 			best, bestDist = c, d
 		}
 	}
@@ -22,7 +32,15 @@ func suggest(name string, candidates []string) string {
 	if best == "" || bestDist > limit || best == name {
 		return ""
 	}
-	return fmt.Sprintf(" (did you mean %s?)", best)
+	return best
+}
+
+func commonPrefix(a, b string) int {
+	n := 0
+	for n < len(a) && n < len(b) && a[n] == b[n] {
+		n++
+	}
+	return n
 }
 
 // editDistance is the Damerau-Levenshtein (optimal string alignment)

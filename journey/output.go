@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/beckonhq/beckon/engine"
+	"github.com/beckonhq/beckon/scoring"
 	"github.com/beckonhq/beckon/tracker"
 )
 
@@ -93,10 +94,13 @@ func eventDetail(ev tracker.Event) string {
 		return fmt.Sprintf("depth %g", ev.Depth)
 	case tracker.Visibility:
 		return ev.State
-	case tracker.Custom:
-		return ev.Name
-	case tracker.Identify:
-		return fmt.Sprint(ev.Attributes)
+	case tracker.Identify, tracker.Custom:
+		name := ev.Name
+		if len(ev.Attributes) > 0 {
+			attrs, _ := json.Marshal(ev.Attributes)
+			name = strings.TrimSpace(name + " " + string(attrs))
+		}
+		return name
 	case tracker.Reply:
 		if ev.QuickReply != "" {
 			return "quick reply " + ev.QuickReply
@@ -112,11 +116,18 @@ func (tl *Timeline) evaluation(ev *engine.Evaluation) {
 		fmt.Fprintf(tl.W, "%8s  %-12s (wakeup)\n", at, "timer")
 	}
 	if tl.Explain {
-		fmt.Fprintf(tl.W, "%10s visitor %s, score %d, session %s old\n", "", ev.Status, ev.Score.Value, ev.Time.Sub(ev.SessionStart))
+		fmt.Fprintf(tl.W, "%10s visitor %s, session %s old, score %s\n", "", ev.Status, ev.Time.Sub(ev.SessionStart), explainScore(ev.Score))
+		var falseRules []string
 		for _, r := range ev.Rules {
-			if !r.Sent {
+			switch {
+			case r.Reason == "condition false":
+				falseRules = append(falseRules, r.Rule)
+			case !r.Sent:
 				fmt.Fprintf(tl.W, "%10s - %s: %s\n", "", r.Rule, r.Reason)
 			}
+		}
+		if len(falseRules) > 0 {
+			fmt.Fprintf(tl.W, "%10s - condition false: %s\n", "", strings.Join(falseRules, ", "))
 		}
 	}
 	if m := ev.Sent; m != nil {
@@ -130,4 +141,18 @@ func (tl *Timeline) evaluation(ev *engine.Evaluation) {
 			fmt.Fprintf(tl.W, "%10s    %s\n", "", strings.Join(labels, " "))
 		}
 	}
+}
+
+// explainScore shows how the signals add up:
+// "12 (logit -2.01 = bias -3 + time_on_site 0.26 + …)".
+func explainScore(s scoring.Score) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%d (logit %.2f = bias %g", s.Value, s.Logit, s.Bias)
+	for _, p := range s.Parts {
+		if p.Contribution != 0 {
+			fmt.Fprintf(&b, " + %s %.2f", p.Name, p.Contribution)
+		}
+	}
+	b.WriteString(")")
+	return b.String()
 }

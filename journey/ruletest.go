@@ -60,7 +60,10 @@ func RunTestFile(path string) ([]Outcome, error) {
 	}
 	files := make([]string, len(tf.RuleFiles))
 	for i, f := range tf.RuleFiles {
-		files[i] = filepath.Join(filepath.Dir(path), f)
+		if !filepath.IsAbs(f) {
+			f = filepath.Join(filepath.Dir(path), f)
+		}
+		files[i] = f
 	}
 	set, diags := rules.Load(files...)
 	out := make([]Outcome, len(tf.Tests))

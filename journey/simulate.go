@@ -105,6 +105,9 @@ func feed(eng *engine.Engine, clock *engine.VirtualClock, j *Journey, opts Optio
 	end, every := j.End(), j.HeartbeatEvery()
 	hb := heartbeats{every: every}
 	handle := func(at time.Duration, ev tracker.Event) error {
+		// Wakeups due before the event run first (Handle would run them
+		// too); running them here keeps a trace in time order.
+		eng.RunDue(ev.Time.Add(-time.Nanosecond))
 		clock.Set(ev.Time)
 		if opts.OnEvent != nil {
 			opts.OnEvent(at, ev)

@@ -88,7 +88,7 @@ func TestSimulateTextExplain(t *testing.T) {
 	}
 	for _, want := range []string{
 		"- ac-repair-linger: pending: 45s to go",
-		"- call-follow-up: condition false",
+		"- condition false: call-follow-up",
 		"     45s  >> SEND ac-repair-linger",
 		"- ac-repair-linger: fired: already sent while the condition holds",
 		"   1m20s  >> SEND call-follow-up",

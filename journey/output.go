@@ -61,17 +61,22 @@ type Timeline struct {
 	Explain bool
 	j       *Journey
 	sent    int
+	began   int // journeys begun, to separate them with a blank line
 }
 
 // Begin starts a journey's section.
 func (tl *Timeline) Begin(j *Journey) {
+	if tl.began > 0 {
+		fmt.Fprintln(tl.W)
+	}
 	tl.j, tl.sent = j, 0
+	tl.began++
 	fmt.Fprintf(tl.W, "journey %q: visitor %s, start %s\n", j.Name, j.Visitor.ID, j.Start.UTC().Format(time.RFC3339))
 }
 
 // End closes a journey's section.
 func (tl *Timeline) End() {
-	fmt.Fprintf(tl.W, "%d message(s) sent; ran until %s\n\n", tl.sent, tl.j.End())
+	fmt.Fprintf(tl.W, "%d message(s) sent; ran until %s\n", tl.sent, tl.j.End())
 }
 
 // Options returns simulation options that feed the timeline.

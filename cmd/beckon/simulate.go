@@ -47,8 +47,9 @@ func simulate(args []string, stdout, stderr io.Writer) int {
 		}
 		journeys = append(journeys, js...)
 	}
+	text := &journey.Timeline{W: stdout, Explain: *explain}
 	for _, j := range journeys {
-		if err := simulateOne(set, j, *format, *explain, stdout, stderr); err != nil {
+		if err := simulateOne(set, j, *format, text, stderr); err != nil {
 			fmt.Fprintln(stderr, err)
 			return 1
 		}
@@ -56,10 +57,10 @@ func simulate(args []string, stdout, stderr io.Writer) int {
 	return 0
 }
 
-func simulateOne(set *rules.Set, j *journey.Journey, format string, explain bool, stdout, stderr io.Writer) error {
+func simulateOne(set *rules.Set, j *journey.Journey, format string, tl *journey.Timeline, stderr io.Writer) error {
 	if format == "json" {
 		var opts journey.Options
-		if explain { // the explanation goes to stderr so stdout stays one message a line
+		if tl.Explain { // the explanation goes to stderr so stdout stays one message a line
 			tl := &journey.Timeline{W: stderr, Explain: true}
 			tl.Begin(j)
 			defer tl.End()
@@ -69,9 +70,8 @@ func simulateOne(set *rules.Set, j *journey.Journey, format string, explain bool
 		if err != nil {
 			return err
 		}
-		return journey.WriteJSON(stdout, j, sent)
+		return journey.WriteJSON(tl.W, j, sent)
 	}
-	tl := &journey.Timeline{W: stdout, Explain: explain}
 	tl.Begin(j)
 	_, err := journey.Run(set, j, tl.Options())
 	tl.End()

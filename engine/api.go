@@ -70,6 +70,12 @@ func (e *Engine) SendAPI(req APIRequest) (*Message, error) {
 	return msg, nil
 }
 
+// SessionVisitor returns the id of the visitor a session of this engine
+// belongs to, or ErrSessionNotFound.
+func (e *Engine) SessionVisitor(sessionID string) (string, error) {
+	return e.sessionVisitor(sessionID)
+}
+
 func (e *Engine) sessionVisitor(sessionID string) (string, error) {
 	if id, ok := e.sessions.Load(sessionID); ok {
 		return id.(string), nil

@@ -1,0 +1,219 @@
+package server_test
+
+import (
+	"bytes"
+	"context"
+	"net"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/beckonhq/beckon/server"
+	"github.com/beckonhq/beckon/store"
+)
+
+func TestBadConfig(t *testing.T) {
+	good := readFile(t, "testdata/rules.yaml")
+	for _, tc := range []struct {
+		name, config, rules, want string
+	}{
+		{"unknown key", `
+listen: 127.0.0.1:8080
+workspaces:
+  - id: ws_a
+    api_keys: [sk_test_123456]
+    rules: [rules.yaml]
+    sitez: []
+`, good, `config CFG is not valid:
+  CFG:7: unknown key "sitez"`},
+		{"missing id, duplicate site, bad origin, bad webhook", `
+workspaces:
+  - api_keys: [sk_test_123456]
+    rules: [rules.yaml]
+    sites:
+      - key: site_x
+        origins: [https://shop.example/path]
+  - id: ws_b
+    api_keys: [sk_test_123456]
+    rules: [rules.yaml]
+    sites:
+      - key: site_x
+    webhooks:
+      - url: ftp://example.com
+        events: [live_chat.everything]
+`, good, `config CFG is not valid:
+  CFG:3: workspaces[0].id: id is required
+  CFG:7: workspaces[0].sites[0].origins[0]: "https://shop.example/path" is not an origin like https://www.example.com
+  CFG:9: workspaces[1].api_keys[0]: this key is already a key of workspaces[0]
+  CFG:12: workspaces[1].sites[0].key: site "site_x" is already a site of workspaces[0]
+  CFG:14: workspaces[1].webhooks[0].url: "ftp://example.com" is not an http(s) URL
+  CFG:14: workspaces[1].webhooks[0].secret: secret is required: deliveries are signed with it
+  CFG:15: workspaces[1].webhooks[0].events[0]: unknown event "live_chat.everything" (known: live_chat.visitor_responded, live_chat.message_sent, live_chat.message_status)`},
+		{"no workspaces, bad listen", "listen: 8080\n", good, `config CFG is not valid:
+  CFG:1: listen: "8080" is not HOST:PORT
+  CFG:1: workspaces: at least one workspace is required`},
+		{"rules that do not load", `
+workspaces:
+  - id: ws_a
+    rules: [rules.yaml]
+`, strings.Replace(good, "page.path ==", "pgae.path ==", 1), `config CFG is not valid:
+  DIR/rules.yaml:12:11: rule "ac-repair-offer": when: unknown name pgae (did you mean page?)`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			cfgPath := filepath.Join(dir, "beckon.yaml")
+			writeFile(t, cfgPath, tc.config)
+			writeFile(t, filepath.Join(dir, "rules.yaml"), tc.rules)
+			_, err := server.LoadConfig(cfgPath)
+			want := strings.ReplaceAll(strings.ReplaceAll(tc.want, "CFG", cfgPath), "DIR", dir)
+			if err == nil || err.Error() != want {
+				t.Fatalf("got:\n%v\nwant:\n%s", err, want)
+			}
+		})
+	}
+}
+
+func TestDemo(t *testing.T) {
+	dir := t.TempDir()
+	cfg, key, err := server.DemoConfig(dir, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(key, "sk_demo_") || len(key) != len("sk_demo_")+32 {
+		t.Fatalf("demo key %q", key)
+	}
+	fi, err := os.Stat(filepath.Join(dir, "demo-api-key"))
+	if err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("key file: %v %v", fi, err)
+	}
+	if cfg.Listen != "127.0.0.1:8080" || cfg.Workspaces[0].ID != "ws_demo" || cfg.Workspaces[0].Sites[0].Key != "site_demo" {
+		t.Fatalf("demo config %+v", cfg)
+	}
+	if got := strings.Join(cfg.Workspaces[0].Sites[0].Origins, " "); got != "http://localhost:8080 http://127.0.0.1:8080" {
+		t.Errorf("origins %s", got)
+	}
+	_, again, _ := server.DemoConfig(dir, ":9090")
+	if again != key {
+		t.Fatalf("second start made a new key %q", again)
+	}
+
+	// The demo serves the embedded example rules and takes its own key.
+	db, err := store.Open(cfg.DBPath())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	srv, err := server.New(server.Options{Config: cfg, DB: db})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	h := &harness{t: t, ts: newTestServer(t, srv)}
+	r := h.do("GET", "/v1/rules", "", "Authorization", "Bearer "+key, "X-Workspace-ID", "ws_demo")
+	if r.status != 200 || len(obj(r.body["data"])["rules"].([]any)) < 10 {
+		t.Fatalf("rules: %d %s", r.status, r.raw)
+	}
+
+	var out bytes.Buffer
+	server.WriteBanner(&out, cfg, &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 8080}, key)
+	for _, want := range []string{"Beckon is listening on 127.0.0.1:8080\n", "use --addr :8080 to expose it",
+		"Demo site:  http://127.0.0.1:8080/\n", "Workspace:  ws_demo\n", "API key:    " + key,
+		`-H "Authorization: Bearer ` + key + `"`, `-H "X-Workspace-ID: ws_demo"`,
+		`"visitor_id": "PASTE_THE_VISITOR_ID_FROM_THE_DEMO_PAGE"`} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("banner lacks %q:\n%s", want, out.String())
+		}
+	}
+}
+
+func TestRestartKeepsVisitors(t *testing.T) {
+	h := newHarness(t, "")
+	h.visit("v_back", "https://shop.example/pricing")
+	h.restart()
+	r := h.api("GET", "/v1/visitors/v_back", "")
+	if r.status != 200 {
+		t.Fatalf("after restart: %d %s", r.status, r.raw)
+	}
+	data := obj(r.body["data"])
+	if data["id"] != "v_back" || obj(data["page"])["path"] != "/pricing" || obj(data["engagement"])["signals"] == nil {
+		t.Fatalf("visitor %s", r.raw)
+	}
+}
+
+func TestReloadKeepsRulesOnFailure(t *testing.T) {
+	h := newHarness(t, "")
+	names := func() []string {
+		var out []string
+		for _, r := range obj(h.api("GET", "/v1/rules", "").body["data"])["rules"].([]any) {
+			out = append(out, obj(r)["name"].(string))
+		}
+		return out
+	}
+	rulesPath := filepath.Join(h.dir, "rules.yaml")
+	good := readFile(t, rulesPath)
+	writeFile(t, rulesPath, strings.Replace(good, "priority: 50", "priority: high", 1))
+	err := h.srv.Reload()
+	if err == nil || !strings.Contains(err.Error(), "rules.yaml:25:15: rule \"follow-up-schedule\": priority:") {
+		t.Fatalf("reload error %v", err)
+	}
+	if got := strings.Join(names(), " "); got != "ac-repair-offer follow-up-schedule" {
+		t.Fatalf("rules after a failed reload: %s", got)
+	}
+	writeFile(t, rulesPath, strings.Replace(good, "name: follow-up-schedule", "name: schedule-follow-up", 1))
+	if err := h.srv.Reload(); err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(names(), " "); got != "ac-repair-offer schedule-follow-up" {
+		t.Fatalf("rules after a good reload: %s", got)
+	}
+}
+
+func TestRuleFileWatch(t *testing.T) {
+	h := newHarness(t, "limits: {api_burst: 100000}\n", func(o *server.Options) { o.ReloadInterval = 10 * time.Millisecond })
+	rulesPath := filepath.Join(h.dir, "rules.yaml")
+	writeFile(t, rulesPath, strings.Replace(readFile(t, rulesPath), "name: ac-repair-offer", "name: ac-offer", 1))
+	eventually(t, "the changed rule file is loaded", func() bool {
+		rules := obj(h.api("GET", "/v1/rules", "").body["data"])["rules"].([]any)
+		return obj(rules[0])["name"] == "ac-offer"
+	})
+}
+
+func TestHealthAndMetrics(t *testing.T) {
+	h := newHarness(t, "")
+	if r := h.do("GET", "/healthz", ""); r.status != 200 || string(r.raw) != "{\"status\":\"ok\"}\n" {
+		t.Fatalf("healthz: %d %s", r.status, r.raw)
+	}
+	h.visit("v_m", "https://shop.example/services/ac-repair") // a rule sends
+	h.api("POST", "/v1/outbound/live-chat/message", `{"visitor_id":"v_m","message":"Hi","options":{"override_frequency_cap":true}}`)
+	r := h.do("GET", "/metrics", "")
+	for _, want := range []string{
+		`beckon_http_requests_total{route="collect",code="202"} 1`,
+		`beckon_http_requests_total{route="send_message",code="200"} 1`,
+		`beckon_http_requests_total{route="healthz",code="200"} 1`,
+		`beckon_events_accepted_total{workspace="ws_a"} 1`,
+		`beckon_messages_sent_total{workspace="ws_a",source="api"} 1`,
+		`beckon_messages_sent_total{workspace="ws_a",source="rule"} 1`,
+		`beckon_rule_messages_sent_total{workspace="ws_a",rule="ac-repair-offer"} 1`,
+		`beckon_open_streams 0`,
+	} {
+		if !strings.Contains(string(r.raw), want+"\n") {
+			t.Errorf("metrics lack %s:\n%s", want, r.raw)
+		}
+	}
+}
+
+// newTestServer serves srv's handler until the test ends.
+func newTestServer(t *testing.T, srv *server.Server) *httptest.Server {
+	ts := httptest.NewServer(srv.Handler())
+	t.Cleanup(func() {
+		srv.EndStreams()
+		ts.Close()
+	})
+	if err := srv.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	return ts
+}

@@ -1,0 +1,186 @@
+package server
+
+import (
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/gorilla/mux"
+
+	"github.com/beckonhq/beckon/engine"
+	"github.com/beckonhq/beckon/pipeline"
+	"github.com/beckonhq/beckon/store"
+)
+
+// visitor is GET /v1/visitors/{id}: the visitor's state and explained
+// engagement score.
+func (s *Server) visitor(w http.ResponseWriter, r *http.Request, ws *workspace) {
+	v, err := ws.eng.Visitor(mux.Vars(r)["id"])
+	if err != nil {
+		s.fail(w, r, engineError(err))
+		return
+	}
+	s.ok(w, r, http.StatusOK, v)
+}
+
+// messageView is a stored message as the API shows it.
+type messageView struct {
+	MessageID       string              `json:"message_id"`
+	SessionID       string              `json:"session_id"`
+	VisitorID       string              `json:"visitor_id"`
+	Source          string              `json:"source"` // rule or api
+	Rule            string              `json:"rule,omitempty"`
+	Message         string              `json:"message"`
+	Trigger         *engine.Trigger     `json:"trigger,omitempty"`
+	Personalization map[string]any      `json:"personalization,omitempty"`
+	QuickReplies    []engine.QuickReply `json:"quick_replies"`
+	Options         map[string]any      `json:"options,omitempty"`
+	AssistantID     string              `json:"assistant_id,omitempty"`
+	Status          string              `json:"status"`
+	SentAt          time.Time           `json:"sent_at"`
+	DeliveredAt     *time.Time          `json:"delivered_at,omitempty"`
+	ReadAt          *time.Time          `json:"read_at,omitempty"`
+	VisitorStatus   string              `json:"visitor_status"`
+	EngagementScore int                 `json:"engagement_score"`
+}
+
+func newMessageView(r *pipeline.Record) messageView {
+	v := messageView{MessageID: r.ID, SessionID: r.SessionID, VisitorID: r.VisitorID, Source: "api", Rule: r.Rule,
+		Message: r.Message.Message, Trigger: r.Trigger, Personalization: r.Personalization,
+		QuickReplies: r.QuickReplies, Options: r.Options, AssistantID: r.AssistantID, Status: r.Status.String(),
+		SentAt: r.SentAt, DeliveredAt: r.DeliveredAt, ReadAt: r.ReadAt,
+		VisitorStatus: r.VisitorStatus, EngagementScore: r.EngagementScore}
+	if r.Rule != "" {
+		v.Source = "rule"
+	}
+	if v.QuickReplies == nil {
+		v.QuickReplies = []engine.QuickReply{}
+	}
+	return v
+}
+
+type sessionMessagesData struct {
+	SessionID string        `json:"session_id"`
+	VisitorID string        `json:"visitor_id"`
+	Messages  []messageView `json:"messages"`
+}
+
+// sessionMessages is GET /v1/sessions/{id}/messages.
+func (s *Server) sessionMessages(w http.ResponseWriter, r *http.Request, ws *workspace) {
+	data, err := ws.sessionMessages(mux.Vars(r)["id"])
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.ok(w, r, http.StatusOK, data)
+}
+
+func (ws *workspace) sessionMessages(id string) (*sessionMessagesData, error) {
+	visitorID, err := ws.eng.SessionVisitor(id)
+	if err != nil {
+		return nil, engineError(err)
+	}
+	recs, err := ws.pipe.SessionMessages(ws.id, id)
+	if err != nil {
+		return nil, err
+	}
+	data := &sessionMessagesData{SessionID: id, VisitorID: visitorID, Messages: make([]messageView, len(recs))}
+	for i := range recs {
+		data.Messages[i] = newMessageView(&recs[i])
+	}
+	return data, nil
+}
+
+// ruleView is a loaded rule with its counters.
+type ruleView struct {
+	Name        string     `json:"name"`
+	Description string     `json:"description,omitempty"`
+	Priority    int        `json:"priority"`
+	Frequency   string     `json:"frequency"`
+	For         string     `json:"for,omitempty"`
+	Cooldown    string     `json:"cooldown,omitempty"`
+	During      string     `json:"during,omitempty"`
+	Trigger     string     `json:"trigger"`
+	FollowUp    bool       `json:"follow_up"`
+	File        string     `json:"file"`
+	Line        int        `json:"line"`
+	Ready       int64      `json:"ready"` // evaluations at which it was ready to send
+	Sent        int64      `json:"sent"`
+	LastSent    *time.Time `json:"last_sent,omitempty"`
+}
+
+type rulesData struct {
+	Files    []string   `json:"files"`
+	LoadedAt time.Time  `json:"loaded_at"`
+	Rules    []ruleView `json:"rules"`
+}
+
+// rules is GET /v1/rules: the running rules with what each did since the
+// server started.
+func (s *Server) rules(w http.ResponseWriter, r *http.Request, ws *workspace) {
+	s.ok(w, r, http.StatusOK, ws.rules())
+}
+
+func (ws *workspace) rules() *rulesData {
+	set, stats := ws.eng.Rules(), ws.eng.RuleStats()
+	data := &rulesData{Files: set.Files, LoadedAt: *ws.loadedAt.Load(), Rules: make([]ruleView, len(set.Rules))}
+	for i, rl := range set.Rules {
+		v := ruleView{Name: rl.Name, Description: rl.Description, Priority: rl.Priority, Frequency: string(rl.Frequency),
+			Trigger: rl.Trigger, FollowUp: rl.FollowUp, File: rl.File, Line: rl.Line}
+		if rl.For > 0 {
+			v.For = rl.For.String()
+		}
+		if rl.Cooldown > 0 {
+			v.Cooldown = rl.Cooldown.String()
+		}
+		if rl.During != nil {
+			v.During = rl.During.Name
+		}
+		if i < len(stats) && stats[i].Name == rl.Name {
+			v.Ready, v.Sent = stats[i].Ready, stats[i].Sent
+			if !stats[i].LastSent.IsZero() {
+				t := stats[i].LastSent
+				v.LastSent = &t
+			}
+		}
+		data.Rules[i] = v
+	}
+	return data
+}
+
+// healthz answers 200 when the data file answers a read.
+func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
+	status, code := "ok", http.StatusOK
+	if err := s.db.View(func(*store.Tx) error { return nil }); err != nil {
+		s.log.Error("health check: data file", "err", err)
+		status, code = "unavailable", http.StatusServiceUnavailable
+	}
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(code)
+	fmt.Fprintf(w, "{\"status\":%q}\n", status)
+}
+
+// metricsPage is GET /metrics, in the Prometheus text format.
+func (s *Server) metricsPage(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
+	s.metrics.write(w, s.scrape)
+}
+
+// scrape reads the values kept by the engines and the pipeline.
+func (s *Server) scrape(name string) []gauge {
+	var out []gauge
+	for _, ws := range s.order {
+		switch name {
+		case "rule_sent":
+			for _, st := range ws.eng.RuleStats() {
+				out = append(out, gauge{labels: labels("workspace", ws.id, "rule", st.Name), value: float64(st.Sent)})
+			}
+		case "outbox":
+			if n, err := ws.pipe.OutboxLen(ws.id); err == nil {
+				out = append(out, gauge{labels: labels("workspace", ws.id), value: float64(n)})
+			}
+		}
+	}
+	return out
+}

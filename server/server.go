@@ -1,0 +1,233 @@
+// Package server is Beckon's HTTP face: the outbound live-chat message API
+// (a mirror of the documented one, field for field), the public endpoints
+// the beacon and widget use (/beckon.js, /v1/collect, /v1/stream, /v1/reply,
+// /v1/ack), the read endpoints, health and metrics, and the demo site. It
+// owns authentication (hashed API keys, one workspace per key), the error
+// envelope, CORS per site, body and rate limits, Idempotency-Key, and the
+// configuration file with its demo defaults. It runs one engine per
+// workspace and one pipeline for all of them over one bbolt file.
+//
+// Handlers are thin: decode, validate, one call on the workspace, one
+// response helper. All routes are listed in routes.go.
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/beckonhq/beckon/engine"
+	"github.com/beckonhq/beckon/pipeline"
+	"github.com/beckonhq/beckon/store"
+)
+
+// Options configures a Server. Config and DB are required; the caller opens
+// the DB (at Config.DBPath()) and closes it after Close.
+type Options struct {
+	Config *Config
+	DB     *store.DB
+	Logger *slog.Logger // default discards
+	Clock  engine.Clock // default the system clock
+	// NewID makes ids (messages, sessions, requests); default
+	// engine.RandomID.
+	NewID func(prefix string) string
+	// FlushInterval is the engines' group-commit interval (default 100ms).
+	FlushInterval time.Duration
+	// ReloadInterval is how often rule files are checked for changes
+	// (default 2s).
+	ReloadInterval time.Duration
+	// Pipeline sets the pipeline's tuning (retries, queue sizes); its DB,
+	// Clock, Logger and HTTPClient are the server's.
+	Pipeline pipeline.Options
+}
+
+// Server runs the workspaces' engines, the pipeline and the HTTP routes.
+type Server struct {
+	cfg   *Config
+	db    *store.DB
+	log   *slog.Logger
+	clock engine.Clock
+	newID func(string) string
+	opts  Options
+
+	pipe       *pipeline.Pipeline
+	workspaces map[string]*workspace
+	order      []*workspace // config order
+	sites      map[string]*site
+	keys       []apiKey
+
+	apiLimit    *limiter
+	publicLimit *limiter
+	metrics     *metrics
+	script      beaconAsset
+	handler     http.Handler
+
+	cancel     context.CancelFunc
+	background sync.WaitGroup
+	endOnce    sync.Once
+	ending     chan struct{} // closed when streams must end
+}
+
+// New builds the server: the pipeline, and an engine per workspace with its
+// rules loaded (an error if any fails to load).
+func New(opts Options) (*Server, error) {
+	if opts.Config == nil || opts.DB == nil {
+		return nil, errors.New("server: Config and DB are required")
+	}
+	opts = withDefaults(opts)
+	s := &Server{
+		cfg: opts.Config, db: opts.DB, log: opts.Logger, clock: opts.Clock, newID: opts.NewID, opts: opts,
+		workspaces: map[string]*workspace{}, sites: map[string]*site{},
+		metrics: newMetrics(), script: newBeaconAsset(), ending: make(chan struct{}),
+	}
+	limits := s.cfg.Limits.withDefaults()
+	s.apiLimit = newLimiter(limits.APIPerSecond, limits.APIBurst, s.clock.Now)
+	s.publicLimit = newLimiter(limits.CollectPerSecond, limits.CollectBurst, s.clock.Now)
+	po := opts.Pipeline
+	po.DB, po.Clock, po.Logger, po.HTTPClient = s.db, s.clock.Now, s.log, webhookClient(s.metrics)
+	pipe, err := pipeline.New(po)
+	if err != nil {
+		return nil, err
+	}
+	s.pipe = pipe
+	for _, wc := range s.cfg.Workspaces {
+		if err := s.addWorkspace(wc); err != nil {
+			return nil, err
+		}
+	}
+	s.handler = s.routes()
+	return s, nil
+}
+
+func withDefaults(o Options) Options {
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.Clock == nil {
+		o.Clock = engine.SystemClock{}
+	}
+	if o.NewID == nil {
+		o.NewID = engine.RandomID
+	}
+	if o.ReloadInterval <= 0 {
+		o.ReloadInterval = 2 * time.Second
+	}
+	return o
+}
+
+func (s *Server) addWorkspace(wc Workspace) error {
+	if _, dup := s.workspaces[wc.ID]; dup || wc.ID == "" {
+		return fmt.Errorf("server: workspace id %q is empty or used twice", wc.ID)
+	}
+	ws, err := newWorkspace(s, wc)
+	if err != nil {
+		return err
+	}
+	s.workspaces[wc.ID] = ws
+	s.order = append(s.order, ws)
+	s.pipe.SetWorkspace(wc.ID, wc.Webhooks)
+	for _, h := range wc.KeyHashes {
+		s.keys = append(s.keys, apiKey{hash: h, workspace: ws})
+	}
+	for _, sc := range wc.Sites {
+		if _, dup := s.sites[sc.Key]; dup {
+			return fmt.Errorf("server: site %q is configured twice", sc.Key)
+		}
+		s.sites[sc.Key] = newSite(sc, ws)
+	}
+	return nil
+}
+
+// Handler is the HTTP handler with every route.
+func (s *Server) Handler() http.Handler { return s.handler }
+
+// Start runs the engines' timers and group commits, webhook delivery, the
+// rule-file watcher and the Idempotency-Key sweeper until ctx ends or Close.
+func (s *Server) Start(ctx context.Context) error {
+	ctx, s.cancel = context.WithCancel(ctx)
+	for _, ws := range s.order {
+		ws.eng.Start(ctx)
+	}
+	if err := s.pipe.Start(ctx); err != nil {
+		return err
+	}
+	s.background.Add(2)
+	go s.watchRules(ctx)
+	go s.sweepIdempotency(ctx)
+	return nil
+}
+
+// HTTPServer returns an http.Server for the handler with timeouts and
+// header limits set. Its Shutdown also ends the open widget streams, which
+// would otherwise keep it waiting.
+func (s *Server) HTTPServer() *http.Server {
+	hs := &http.Server{
+		Addr:              s.cfg.Listen,
+		Handler:           s.handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second, // streams lift it for themselves
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    32 << 10,
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+	}
+	hs.RegisterOnShutdown(s.EndStreams)
+	return hs
+}
+
+// EndStreams ends every open widget stream (the widgets reconnect).
+func (s *Server) EndStreams() {
+	s.endOnce.Do(func() { close(s.ending) })
+}
+
+// Close stops the background work, writes the engines' pending state and
+// closes the pipeline. Stop serving HTTP first; close the DB after.
+func (s *Server) Close() error {
+	s.EndStreams()
+	if s.cancel != nil {
+		s.cancel()
+	}
+	s.background.Wait()
+	var errs []error
+	for _, ws := range s.order {
+		if err := ws.eng.Flush(); err != nil {
+			errs = append(errs, fmt.Errorf("workspace %s: %w", ws.id, err))
+		}
+	}
+	if err := s.pipe.Close(); err != nil {
+		errs = append(errs, err)
+	}
+	return errors.Join(errs...)
+}
+
+// Reload reloads every workspace's rules. A workspace whose rules fail to
+// load keeps the ones it runs (all or nothing); every diagnostic is logged
+// and the failures are returned.
+func (s *Server) Reload() error {
+	var errs []error
+	for _, ws := range s.order {
+		if err := ws.reload(); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func (s *Server) watchRules(ctx context.Context) {
+	defer s.background.Done()
+	t := time.NewTicker(s.opts.ReloadInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			for _, ws := range s.order {
+				ws.reloadIfChanged()
+			}
+		}
+	}
+}

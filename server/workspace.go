@@ -1,0 +1,183 @@
+package server
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/beckonhq/beckon/engine"
+	"github.com/beckonhq/beckon/pipeline"
+	"github.com/beckonhq/beckon/rules"
+	"github.com/beckonhq/beckon/store"
+)
+
+// workspace is one tenant at run time: its engine (namespace = its id) over
+// the shared file and pipeline. Its methods are the domain calls the
+// handlers make.
+type workspace struct {
+	id      string
+	cfg     Workspace
+	log     *slog.Logger
+	clock   engine.Clock
+	db      *store.DB
+	eng     *engine.Engine
+	pipe    *pipeline.Pipeline
+	sender  *sender
+	metrics *metrics
+
+	// apiMu runs API sends one at a time, so that an Idempotency-Key's
+	// record can be written in the send's own transaction. bbolt commits
+	// one writer at a time anyway, so this costs no throughput.
+	apiMu sync.Mutex
+	idem  keyLocks
+
+	reloadMu sync.Mutex
+	stamps   map[string]fileStamp // rule files as of the last load attempt
+	loadedAt atomic.Pointer[time.Time]
+}
+
+func newWorkspace(s *Server, wc Workspace) (*workspace, error) {
+	ws := &workspace{id: wc.ID, cfg: wc, log: s.log.With("workspace", wc.ID), clock: s.clock, db: s.db, pipe: s.pipe,
+		metrics: s.metrics, sender: &sender{Sender: s.pipe.Sender(wc.ID), ws: wc.ID, metrics: s.metrics}}
+	ws.stamps = stampFiles(wc.Rules)
+	set, diags := loadRules(wc)
+	if set == nil {
+		return nil, &rulesError{workspace: wc.ID, diags: diags.Errors()}
+	}
+	ws.logWarnings(diags)
+	eng, err := engine.New(engine.Options{Rules: set, DB: s.db, Sender: ws.sender, Namespace: wc.ID,
+		Clock: s.clock, NewID: s.newID, Logger: ws.log, FlushInterval: s.opts.FlushInterval})
+	if err != nil {
+		return nil, fmt.Errorf("server: workspace %s: %w", wc.ID, err)
+	}
+	ws.eng = eng
+	ws.markLoaded()
+	return ws, nil
+}
+
+func (ws *workspace) markLoaded() {
+	t := ws.clock.Now().UTC()
+	ws.loadedAt.Store(&t)
+}
+
+// rulesError is a rule set that did not load.
+type rulesError struct {
+	workspace string
+	diags     rules.Diagnostics
+}
+
+func (e *rulesError) Error() string {
+	return fmt.Sprintf("workspace %s: rules do not load:\n%s", e.workspace, e.diags.Error())
+}
+
+// sender is the pipeline's sender for a workspace with two additions: it
+// counts sends, and it lets the API send in progress write its
+// Idempotency-Key record inside the message's own transaction.
+type sender struct {
+	engine.Sender
+	ws      string
+	metrics *metrics
+	// stage is set only while the workspace's apiMu is held.
+	stage atomic.Pointer[func(*store.Tx, *engine.Message) error]
+}
+
+func (s *sender) Stage(tx *store.Tx, m *engine.Message) error {
+	if err := s.Sender.Stage(tx, m); err != nil {
+		return err
+	}
+	if m.Rule != "" { // a rule's send, never the API's
+		return nil
+	}
+	if f := s.stage.Load(); f != nil {
+		return (*f)(tx, m)
+	}
+	return nil
+}
+
+func (s *sender) Deliver(m *engine.Message) {
+	s.Sender.Deliver(m)
+	source := "api"
+	if m.Rule != "" {
+		source = "rule"
+	}
+	s.metrics.messageSent(s.ws, source)
+}
+
+// fileStamp is what the watcher compares to notice a changed rule file.
+type fileStamp struct {
+	mod  time.Time
+	size int64
+	err  bool
+}
+
+func stampFiles(paths []string) map[string]fileStamp {
+	out := make(map[string]fileStamp, len(paths))
+	for _, p := range paths {
+		fi, err := os.Stat(p)
+		if err != nil {
+			out[p] = fileStamp{err: true}
+			continue
+		}
+		out[p] = fileStamp{mod: fi.ModTime(), size: fi.Size()}
+	}
+	return out
+}
+
+// reloadIfChanged reloads the rules when a rule file's modification time
+// or size changed since the last attempt.
+func (ws *workspace) reloadIfChanged() {
+	ws.reloadMu.Lock()
+	now := stampFiles(ws.cfg.Rules)
+	changed := false
+	for p, st := range now {
+		changed = changed || st != ws.stamps[p]
+	}
+	ws.reloadMu.Unlock()
+	if changed {
+		ws.reload() // logs its outcome
+	}
+}
+
+// reload loads the rules again and swaps them in if they all load; else
+// the running rules stay and every diagnostic is logged.
+func (ws *workspace) reload() error {
+	ws.reloadMu.Lock()
+	defer ws.reloadMu.Unlock()
+	ws.stamps = stampFiles(ws.cfg.Rules)
+	set, diags := loadRules(ws.cfg)
+	if set == nil {
+		for _, d := range diags.Errors() {
+			ws.log.Error("rules reload failed; the previous rules stay", "diagnostic", d.String())
+		}
+		return &rulesError{workspace: ws.id, diags: diags.Errors()}
+	}
+	ws.logWarnings(diags)
+	ws.eng.Reload(set)
+	ws.markLoaded()
+	ws.log.Info("rules reloaded", "rules", len(set.Rules), "files", set.Files)
+	return nil
+}
+
+func (ws *workspace) logWarnings(diags rules.Diagnostics) {
+	for _, d := range diags.Warnings() {
+		ws.log.Warn("rule lint", "diagnostic", d.String())
+	}
+}
+
+// engineError maps the engine's errors to answers.
+func engineError(err error) error {
+	switch {
+	case errors.Is(err, engine.ErrVisitorNotFound):
+		return errNotFound("visitor_not_found", "visitor_id", "no visitor with this id has been seen in this workspace")
+	case errors.Is(err, engine.ErrSessionNotFound):
+		return errNotFound("session_not_found", "session_id", "no such session in this workspace (or it is not the visitor's current one)")
+	case errors.Is(err, engine.ErrFrequencyCapped):
+		return &apiError{Status: 409, Code: "frequency_capped",
+			Message: "this session has had its proactive messages; set options.override_frequency_cap to send anyway"}
+	}
+	return err
+}

@@ -60,6 +60,7 @@ type Server struct {
 	sites      map[string]*site
 	keys       []apiKey
 
+	limits      Limits
 	apiLimit    *limiter
 	publicLimit *limiter
 	metrics     *metrics
@@ -84,9 +85,9 @@ func New(opts Options) (*Server, error) {
 		workspaces: map[string]*workspace{}, sites: map[string]*site{},
 		metrics: newMetrics(), script: newBeaconAsset(), ending: make(chan struct{}),
 	}
-	limits := s.cfg.Limits.withDefaults()
-	s.apiLimit = newLimiter(limits.APIPerSecond, limits.APIBurst, s.clock.Now)
-	s.publicLimit = newLimiter(limits.CollectPerSecond, limits.CollectBurst, s.clock.Now)
+	s.limits = s.cfg.Limits.withDefaults()
+	s.apiLimit = newLimiter(s.limits.APIPerSecond, s.limits.APIBurst, s.clock.Now)
+	s.publicLimit = newLimiter(s.limits.CollectPerSecond, s.limits.CollectBurst, s.clock.Now)
 	po := opts.Pipeline
 	po.DB, po.Clock, po.Logger, po.HTTPClient = s.db, s.clock.Now, s.log, webhookClient(s.metrics)
 	pipe, err := pipeline.New(po)

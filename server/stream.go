@@ -58,7 +58,7 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	if n := s.metrics.streams.Add(1); n > int64(s.cfg.Limits.withDefaults().MaxStreams) {
+	if n := s.metrics.streams.Add(1); n > int64(s.limits.MaxStreams) {
 		s.metrics.streams.Add(-1)
 		s.fail(w, r, errRateLimited(30*time.Second))
 		return

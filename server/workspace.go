@@ -114,6 +114,10 @@ type fileStamp struct {
 	err  bool
 }
 
+func (a fileStamp) same(b fileStamp) bool {
+	return a.mod.Equal(b.mod) && a.size == b.size && a.err == b.err
+}
+
 func stampFiles(paths []string) map[string]fileStamp {
 	out := make(map[string]fileStamp, len(paths))
 	for _, p := range paths {
@@ -134,7 +138,7 @@ func (ws *workspace) reloadIfChanged() {
 	now := stampFiles(ws.cfg.Rules)
 	changed := false
 	for p, st := range now {
-		changed = changed || st != ws.stamps[p]
+		changed = changed || !st.same(ws.stamps[p])
 	}
 	ws.reloadMu.Unlock()
 	if changed {

@@ -27,6 +27,9 @@ type fileNodes struct {
 
 func (d *decoder) top(doc *yaml.Node) *fileNodes {
 	fn := &fileNodes{dec: d}
+	if doc.Kind == 0 {
+		return fn // an empty file, like one with only comments
+	}
 	if doc.Kind == yaml.DocumentNode {
 		if len(doc.Content) == 0 {
 			return fn

@@ -166,18 +166,22 @@ var badCases = []loadCase{
 var warnCases = []loadCase{
 	{"wait outside 30s-60s", []string{"lint-wait.warn.yaml"}, []string{
 		// pricing-default (the policy's 30s), pricing-own-wait (its own
-		// min_wait) and the follow-ups call-back and thanks are not linted.
+		// min_wait) and the follow-ups call-back (90s) and thanks (3m)
+		// are not linted.
 		`testdata/lint-wait.warn.yaml:13:10: warning: rule "pricing-slow": for: waits 2m before its message; best practice is 30s to 60s`,
 	}},
 	{"wait under 30s", []string{"lint-short-wait.warn.yaml"}, []string{
 		`testdata/lint-short-wait.warn.yaml:5:11: warning: rule "pricing-quick": waits 10s (the policy's min_wait) before its message; best practice is 30s to 60s`,
 		`testdata/lint-short-wait.warn.yaml:13:10: warning: rule "pricing-for": for: waits 20s before its message; best practice is 30s to 60s`,
+		// pricing-ok (40s) and engaged-follow-up (10s, a follow-up) are not.
 	}},
 	{"quick replies", []string{"lint-quick-replies.warn.yaml"}, []string{
 		`testdata/lint-quick-replies.warn.yaml:3:11: warning: rule "no-replies": quick_replies: a proactive message should offer 2 or 3 quick replies, this one has 0`,
 		`testdata/lint-quick-replies.warn.yaml:12:7: warning: rule "one-reply": quick_replies: a proactive message should offer 2 or 3 quick replies, this one has 1`,
 		`testdata/lint-quick-replies.warn.yaml:18:7: warning: rule "four-replies": quick_replies: 4 quick replies; offer at most 3`,
 		`testdata/lint-quick-replies.warn.yaml:28:36: warning: rule "same-values": quick_replies[1].value: "quote" is also the value of quick_replies[0]; give each reply its own value`,
+		// A follow-up may offer fewer than 2, but not more than 3.
+		`testdata/lint-quick-replies.warn.yaml:38:7: warning: rule "follow-up-four-replies": quick_replies: 4 quick replies; offer at most 3`,
 	}},
 	{"message over 300 characters", []string{"lint-message-length.warn.yaml"}, []string{
 		`testdata/lint-message-length.warn.yaml:6:14: warning: rule "long-message": message: about 315 characters; keep messages under 300`,

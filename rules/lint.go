@@ -61,6 +61,9 @@ func lintRule(d *decoder, r *Rule, nodes ruleNodes, p Policy) {
 			warn(at("message"), "message", "about %d characters; keep messages under %d", l, lintMaxMessageLen)
 		}
 	}
+	if r.Frequency != Always && r.Cooldown > 0 {
+		warn(at("cooldown"), "cooldown", "has no effect with frequency %s; it only spaces out the sends of frequency: always", r.Frequency)
+	}
 	if r.Frequency == Always && r.Cooldown == 0 {
 		warn(at("frequency"), "frequency", "always without a cooldown sends again each time the condition becomes true again; set a cooldown, like 24h")
 	}

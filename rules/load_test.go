@@ -188,6 +188,7 @@ var warnCases = []loadCase{
 	}},
 	{"always without cooldown", []string{"lint-frequency.warn.yaml"}, []string{
 		`testdata/lint-frequency.warn.yaml:6:16: warning: rule "every-visit": frequency: always without a cooldown sends again each time the condition becomes true again; set a cooldown, like 24h`,
+		`testdata/lint-frequency.warn.yaml:23:15: warning: rule "once-with-cooldown": cooldown: has no effect with frequency once_per_session; it only spaces out the sends of frequency: always`,
 	}},
 }
 

@@ -38,9 +38,6 @@ func (d *decoder) rule(n *yaml.Node, idx int, sc scope) (*Rule, ruleNodes) {
 	for _, f := range fields {
 		d.ruleField(r, f, ctx, sc)
 	}
-	if r.Frequency != Always && r.Cooldown > 0 {
-		d.errorf(nodes["cooldown"], ctx, "cooldown", "only applies with frequency: always")
-	}
 	return r, nodes
 }
 

@@ -131,12 +131,16 @@ func (e *Engine) Visitor(id string) (*VisitorView, error) {
 		return nil, ErrVisitorNotFound
 	}
 	now := e.opts.Clock.Now()
+	attrs := v.Attributes
+	if attrs == nil {
+		attrs = map[string]any{}
+	}
 	l := e.loaded.Load()
 	set, model := l.set, l.model
 	s := v.Session
 	view := &VisitorView{
 		ID: v.ID, Status: v.Status(now), Returning: v.Visits > 1, Visits: v.Visits,
-		Attributes: v.Attributes, Device: v.Device, LastSeen: v.LastHeard,
+		Attributes: attrs, Device: v.Device, LastSeen: v.LastHeard,
 		Session: SessionView{
 			ID: s.ID, Start: s.Start, Ended: v.SessionEnded(now), PageViews: s.PageViews, Pages: s.Pages,
 			MessagesSent: s.MessagesSent, Engaged: s.Engaged, Replies: s.Replies, LastReply: s.LastReply,

@@ -159,6 +159,7 @@ func (e *Engine) evict() {
 		for id, v := range sh.visitors {
 			if !sh.dirty[id] && len(v.Wakeups) == 0 && v.SessionEnded(now) {
 				delete(sh.visitors, id)
+				e.sessions.Delete(v.Session.ID) // the store's sessions bucket still knows it
 			}
 		}
 		sh.mu.Unlock()

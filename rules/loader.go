@@ -12,7 +12,15 @@ type Loader struct {
 	paths   []string
 	mu      sync.Mutex
 	current *Set
-	mtimes  []time.Time
+	stamps  []stamp // the files as of the last load attempt
+}
+
+// stamp is what tells an edited file: its modification time, size and
+// whether it could be read at all.
+type stamp struct {
+	mod     time.Time
+	size    int64
+	missing bool
 }
 
 // NewLoader loads the files once; it fails (with the diagnostics) when
@@ -37,11 +45,11 @@ func (l *Loader) Current() *Set {
 // the error and keeps the previous set; otherwise the new set is current
 // and the lints are returned.
 func (l *Loader) Reload() (Diagnostics, error) {
-	mtimes := l.stat()
+	stamps := l.stat()
 	set, diags := Load(l.paths...)
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	l.mtimes = mtimes
+	l.stamps = stamps
 	if set == nil {
 		return diags, diags.Errors()
 	}
@@ -49,26 +57,33 @@ func (l *Loader) Reload() (Diagnostics, error) {
 	return diags, nil
 }
 
-// Changed reports whether any file's modification time differs from the
-// last (successful or failed) load, so a poller reloads once per edit.
+// Files returns the rule files' paths.
+func (l *Loader) Files() []string { return l.paths }
+
+// Changed reports whether any file's modification time, size or presence
+// differs from the last (successful or failed) load, so a poller reloads
+// once per edit.
 func (l *Loader) Changed() bool {
 	now := l.stat()
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	for i := range now {
-		if !now[i].Equal(l.mtimes[i]) {
+		if now[i] != l.stamps[i] {
 			return true
 		}
 	}
 	return false
 }
 
-func (l *Loader) stat() []time.Time {
-	out := make([]time.Time, len(l.paths))
+func (l *Loader) stat() []stamp {
+	out := make([]stamp, len(l.paths))
 	for i, p := range l.paths {
-		if fi, err := os.Stat(p); err == nil {
-			out[i] = fi.ModTime()
+		fi, err := os.Stat(p)
+		if err != nil {
+			out[i] = stamp{missing: true}
+			continue
 		}
+		out[i] = stamp{mod: fi.ModTime(), size: fi.Size()}
 	}
 	return out
 }

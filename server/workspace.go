@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"os"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -35,18 +34,18 @@ type workspace struct {
 	apiMu sync.Mutex
 	idem  keyLocks
 
+	// loader reloads the rule files; nil when the rules are embedded.
+	loader   *rules.Loader
 	reloadMu sync.Mutex
-	stamps   map[string]fileStamp // rule files as of the last load attempt
 	loadedAt atomic.Pointer[time.Time]
 }
 
 func newWorkspace(s *Server, wc Workspace) (*workspace, error) {
 	ws := &workspace{id: wc.ID, cfg: wc, log: s.log.With("workspace", wc.ID), clock: s.clock, db: s.db, pipe: s.pipe,
 		metrics: s.metrics, sender: &sender{Sender: s.pipe.Sender(wc.ID), ws: wc.ID, metrics: s.metrics}}
-	ws.stamps = stampFiles(wc.Rules)
-	set, diags := loadRules(wc)
-	if set == nil {
-		return nil, &rulesError{workspace: wc.ID, diags: diags.Errors()}
+	set, diags, err := ws.loadRules()
+	if err != nil {
+		return nil, err
 	}
 	ws.logWarnings(diags)
 	eng, err := engine.New(engine.Options{Rules: set, DB: s.db, Sender: ws.sender, Namespace: wc.ID,
@@ -107,41 +106,28 @@ func (s *sender) Deliver(m *engine.Message) {
 	s.metrics.messageSent(s.ws, source)
 }
 
-// fileStamp is what the watcher compares to notice a changed rule file.
-type fileStamp struct {
-	mod  time.Time
-	size int64
-	err  bool
-}
-
-func (a fileStamp) same(b fileStamp) bool {
-	return a.mod.Equal(b.mod) && a.size == b.size && a.err == b.err
-}
-
-func stampFiles(paths []string) map[string]fileStamp {
-	out := make(map[string]fileStamp, len(paths))
-	for _, p := range paths {
-		fi, err := os.Stat(p)
-		if err != nil {
-			out[p] = fileStamp{err: true}
-			continue
+// loadRules loads the workspace's rule files through its loader, or its
+// embedded rules.
+func (ws *workspace) loadRules() (*rules.Set, rules.Diagnostics, error) {
+	if len(ws.cfg.Rules) == 0 {
+		set, diags := rules.Parse(ws.cfg.EmbeddedRules...)
+		if set == nil {
+			return nil, diags, &rulesError{workspace: ws.id, diags: diags.Errors()}
 		}
-		out[p] = fileStamp{mod: fi.ModTime(), size: fi.Size()}
+		return set, diags, nil
 	}
-	return out
+	l, diags, err := rules.NewLoader(ws.cfg.Rules...)
+	if err != nil {
+		return nil, diags, &rulesError{workspace: ws.id, diags: diags.Errors()}
+	}
+	ws.loader = l
+	return l.Current(), diags, nil
 }
 
-// reloadIfChanged reloads the rules when a rule file's modification time
-// or size changed since the last attempt.
+// reloadIfChanged reloads the rules when a rule file changed since the last
+// attempt.
 func (ws *workspace) reloadIfChanged() {
-	ws.reloadMu.Lock()
-	now := stampFiles(ws.cfg.Rules)
-	changed := false
-	for p, st := range now {
-		changed = changed || !st.same(ws.stamps[p])
-	}
-	ws.reloadMu.Unlock()
-	if changed {
+	if ws.loader != nil && ws.loader.Changed() {
 		ws.reload() // logs its outcome
 	}
 }
@@ -149,16 +135,19 @@ func (ws *workspace) reloadIfChanged() {
 // reload loads the rules again and swaps them in if they all load; else
 // the running rules stay and every diagnostic is logged.
 func (ws *workspace) reload() error {
+	if ws.loader == nil {
+		return nil // embedded rules do not change
+	}
 	ws.reloadMu.Lock()
 	defer ws.reloadMu.Unlock()
-	ws.stamps = stampFiles(ws.cfg.Rules)
-	set, diags := loadRules(ws.cfg)
-	if set == nil {
+	diags, err := ws.loader.Reload()
+	if err != nil {
 		for _, d := range diags.Errors() {
 			ws.log.Error("rules reload failed; the previous rules stay", "diagnostic", d.String())
 		}
 		return &rulesError{workspace: ws.id, diags: diags.Errors()}
 	}
+	set := ws.loader.Current()
 	ws.logWarnings(diags)
 	ws.eng.Reload(set)
 	ws.markLoaded()

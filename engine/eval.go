@@ -166,7 +166,9 @@ func (e *Engine) ready(sh *shard, set *rules.Set, v *visitorState, states []*rul
 		}
 	}
 	if left := r.For - t.Sub(rs.PendingSince); left > 0 {
-		tr.note(i, fmt.Sprintf("pending: %s to go", left))
+		if tr != nil { // format only when explaining: this runs at every event
+			tr.note(i, fmt.Sprintf("pending: %s to go", left))
+		}
 		return false
 	}
 	if rs.Fired {
@@ -179,7 +181,9 @@ func (e *Engine) ready(sh *shard, set *rules.Set, v *visitorState, states []*rul
 		e.schedule(sh, v, v.Session.Start.Add(r.EffectiveMinWait(set.Policy)))
 	}
 	if b != 0 {
-		tr.note(i, b.describe(set, r, rs, v, t, status))
+		if tr != nil {
+			tr.note(i, b.describe(set, r, rs, v, t, status))
+		}
 		return false
 	}
 	return true

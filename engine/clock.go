@@ -39,3 +39,10 @@ func (c *VirtualClock) Set(t time.Time) {
 	c.t = t
 	c.mu.Unlock()
 }
+
+// Advance moves the clock forward by d.
+func (c *VirtualClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	c.t = c.t.Add(d)
+	c.mu.Unlock()
+}

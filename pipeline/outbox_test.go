@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/beckonhq/beckon/engine"
 	"github.com/beckonhq/beckon/store"
 )
 
@@ -100,7 +101,7 @@ func TestStagedBeforeStartIsDeliveredAfterReopen(t *testing.T) {
 
 func TestGiveUpAfterMaxAge(t *testing.T) {
 	rcv := newReceiver(t, func(int64) int { return http.StatusInternalServerError })
-	clk := &clock{now: t0}
+	clk := engine.NewVirtualClock(t0)
 	p := newPipeline(t, Options{Clock: clk.Now, MinBackoff: time.Minute})
 	p.SetWorkspace(ws, []Webhook{{URL: rcv.URL, Secret: secret}})
 	start(t, p)

@@ -33,7 +33,7 @@ func checkSignature(t *testing.T, h hit) {
 
 func TestMessageSentWebhookIsSigned(t *testing.T) {
 	rcv := newReceiver(t, nil)
-	clk := &clock{now: t0.Add(5 * time.Second)}
+	clk := engine.NewVirtualClock(t0.Add(5 * time.Second))
 	p := newPipeline(t, Options{Clock: clk.Now})
 	p.SetWorkspace(ws, []Webhook{{URL: rcv.URL, Secret: secret}})
 	start(t, p)

@@ -145,7 +145,7 @@ func (e *Engine) Visitor(id string) (*VisitorView, error) {
 			ID: s.ID, Start: s.Start, Ended: v.SessionEnded(now), PageViews: s.PageViews, Pages: s.Pages,
 			MessagesSent: s.MessagesSent, Engaged: s.Engaged, Replies: s.Replies, LastReply: s.LastReply,
 		},
-		Score: scoreOf(sh, model, v.env(now, nil, set)),
+		Score: model.Explain(&sh.vm, v.env(now, nil, set)),
 	}
 	if v.Page.URL != "" {
 		p := v.Page

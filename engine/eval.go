@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/beckonhq/beckon/rules"
-	"github.com/beckonhq/beckon/scoring"
 	"github.com/beckonhq/beckon/store"
 	"github.com/beckonhq/beckon/tracker"
 )
@@ -293,9 +292,4 @@ func (e *Engine) commitSend(sh *shard, v *visitorState, msg *Message) error {
 	}
 	e.opts.Sender.Deliver(msg)
 	return nil
-}
-
-// scoreOf explains v's score at t, for the API's visitor view.
-func scoreOf(sh *shard, model *scoring.Model, env rules.Env) scoring.Score {
-	return model.Explain(&sh.vm, env)
 }

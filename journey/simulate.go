@@ -19,8 +19,6 @@ type Sent struct {
 
 // Options configures a simulation.
 type Options struct {
-	// DB holds the engines' state; nil opens a temporary file per Run.
-	DB *store.DB
 	// Trace receives every evaluation (for --explain).
 	Trace func(*engine.Evaluation)
 	// OnEvent is told of every event the simulator feeds the engine,
@@ -51,11 +49,6 @@ func counterIDs() func(string) string {
 	}
 }
 
-var runSeq struct {
-	sync.Mutex
-	n int
-}
-
 // Run replays a journey through a new engine on a virtual clock: its events
 // in time order, a heartbeat every HeartbeatEvery while the page is visible
 // (counted from the page view, restarted when it becomes visible again,
@@ -63,24 +56,15 @@ var runSeq struct {
 // the journey's end. At one instant the journey's events come first, then
 // the heartbeat, then wakeups.
 func Run(set *rules.Set, j *Journey, opts Options) ([]Sent, error) {
-	db := opts.DB
-	if db == nil {
-		tmp, err := store.OpenTemp()
-		if err != nil {
-			return nil, err
-		}
-		defer tmp.Close()
-		db = tmp
+	db, err := store.OpenTemp()
+	if err != nil {
+		return nil, err
 	}
-	runSeq.Lock()
-	runSeq.n++
-	ns := fmt.Sprintf("sim_%d", runSeq.n)
-	runSeq.Unlock()
-
+	defer db.Close()
 	clock := engine.NewVirtualClock(j.Start)
 	col := &collector{}
 	eng, err := engine.New(engine.Options{
-		Rules: set, DB: db, Sender: col, Namespace: ns, Clock: clock,
+		Rules: set, DB: db, Sender: col, Namespace: "sim", Clock: clock,
 		NewID: counterIDs(), Trace: opts.Trace,
 	})
 	if err != nil {

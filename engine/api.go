@@ -23,6 +23,9 @@ type APIRequest struct {
 	// OverrideCap sends even when the session has had its proactive
 	// messages (options.override_frequency_cap).
 	OverrideCap bool
+	// Stage, when set, runs in the transaction that makes the message
+	// durable, e.g. to record an idempotency key with it.
+	Stage func(tx *store.Tx, m *Message) error
 }
 
 // SendAPI sends a message to a visitor's current session at the clock's
@@ -64,7 +67,7 @@ func (e *Engine) SendAPI(req APIRequest) (*Message, error) {
 		QuickReplies: req.QuickReplies, Options: req.Options, AssistantID: req.AssistantID,
 		Time: now, VisitorStatus: v.Status(now), EngagementScore: v.Score,
 	}
-	if err := e.commitSend(sh, v, msg); err != nil {
+	if err := e.commitSend(sh, v, msg, req.Stage); err != nil {
 		return nil, err
 	}
 	return msg, nil

@@ -264,12 +264,13 @@ func (e *Engine) send(sh *shard, v *visitorState, set *rules.Set, i int, msg *Me
 	rs := v.state(set, i)
 	rs.Fired, rs.SentSession, rs.SentEver, rs.LastSent = true, v.Session.ID, true, msg.Time
 	stats.sent(i, msg.Time)
-	return e.commitSend(sh, v, msg)
+	return e.commitSend(sh, v, msg, nil)
 }
 
-// commitSend makes the message and v's state durable together, then
-// delivers it: a crash can neither lose the message nor send it twice.
-func (e *Engine) commitSend(sh *shard, v *visitorState, msg *Message) error {
+// commitSend makes the message and v's state durable together (with what
+// extra writes, when set), then delivers it: a crash can neither lose the
+// message nor send it twice.
+func (e *Engine) commitSend(sh *shard, v *visitorState, msg *Message, extra func(*store.Tx, *Message) error) error {
 	v.Session.MessagesSent++
 	v.LastSend = msg.Time
 	v.rememberOffer(msg)
@@ -284,7 +285,13 @@ func (e *Engine) commitSend(sh *shard, v *visitorState, msg *Message) error {
 		if err := tx.Put(e.bucket("sessions"), v.Session.ID, []byte(v.ID)); err != nil {
 			return err
 		}
-		return e.opts.Sender.Stage(tx, msg)
+		if err := e.opts.Sender.Stage(tx, msg); err != nil {
+			return err
+		}
+		if extra != nil {
+			return extra(tx, msg)
+		}
+		return nil
 	})
 	if err != nil {
 		sh.dirty[v.ID] = true

@@ -135,12 +135,7 @@ func (s *Server) sendMessage(w http.ResponseWriter, r *http.Request, ws *workspa
 // transaction. The status is "delivered" when an open widget stream took
 // the message during the send.
 func (ws *workspace) send(req engine.APIRequest, stage stageFunc) (*sendData, error) {
-	ws.apiMu.Lock()
-	defer ws.apiMu.Unlock()
-	if stage != nil {
-		ws.sender.stage.Store(&stage)
-		defer ws.sender.stage.Store(nil)
-	}
+	req.Stage = stage
 	m, err := ws.eng.SendAPI(req)
 	if err != nil {
 		return nil, engineError(err)

@@ -28,11 +28,7 @@ type workspace struct {
 	sender  *sender
 	metrics *metrics
 
-	// apiMu runs API sends one at a time, so that an Idempotency-Key's
-	// record can be written in the send's own transaction. bbolt commits
-	// one writer at a time anyway, so this costs no throughput.
-	apiMu sync.Mutex
-	idem  keyLocks
+	idem keyLocks
 
 	// loader reloads the rule files; nil when the rules are embedded.
 	loader   *rules.Loader
@@ -73,28 +69,11 @@ func (e *rulesError) Error() string {
 	return fmt.Sprintf("workspace %s: rules do not load:\n%s", e.workspace, e.diags.Error())
 }
 
-// sender is the pipeline's sender for a workspace with two additions: it
-// counts sends, and it lets the API send in progress write its
-// Idempotency-Key record inside the message's own transaction.
+// sender is the pipeline's sender for a workspace, counting sends.
 type sender struct {
 	engine.Sender
 	ws      string
 	metrics *metrics
-	// stage is set only while the workspace's apiMu is held.
-	stage atomic.Pointer[func(*store.Tx, *engine.Message) error]
-}
-
-func (s *sender) Stage(tx *store.Tx, m *engine.Message) error {
-	if err := s.Sender.Stage(tx, m); err != nil {
-		return err
-	}
-	if m.Rule != "" { // a rule's send, never the API's
-		return nil
-	}
-	if f := s.stage.Load(); f != nil {
-		return (*f)(tx, m)
-	}
-	return nil
 }
 
 func (s *sender) Deliver(m *engine.Message) {

@@ -110,3 +110,18 @@ func TestUsageErrors(t *testing.T) {
 		t.Errorf("missing journey: exit %d, output %q", code, out)
 	}
 }
+
+// Rule files that do not load: simulate refuses to run and says why; every
+// test of a test file whose rules do not load fails with the diagnostics.
+func TestBadRuleFilesInSimulateAndTest(t *testing.T) {
+	out, code := beckon(t, "simulate", "--rules", "testdata/bad.yaml", "testdata/journey.yaml")
+	if code != 1 || !strings.Contains(out, `testdata/bad.yaml:4:11: rule "typo": when: unknown name pgae (did you mean page?)`) ||
+		!strings.HasSuffix(out, "FAILED: 3 errors\n") {
+		t.Errorf("simulate with bad rules: exit %d, output\n%s", code, out)
+	}
+	out, code = beckon(t, "test", "testdata/badrules.test.yaml")
+	if code != 1 || !strings.Contains(out, "FAIL testdata/badrules.test.yaml: cannot run\n  rule files do not load:\n  testdata/bad.yaml:4:11:") ||
+		!strings.HasSuffix(out, "0 passed, 1 failed\n") {
+		t.Errorf("test with bad rules: exit %d, output\n%s", code, out)
+	}
+}

@@ -1,4 +1,4 @@
-package pipeline
+package message
 
 import (
 	"errors"
@@ -25,9 +25,9 @@ func (s Status) String() string {
 	return statusNames[s]
 }
 
-// ErrInvalidStatus is returned for a status name other than sent, delivered
-// or read (and, from Ack, for "sent").
-var ErrInvalidStatus = errors.New("pipeline: invalid status")
+// ErrInvalidStatus is returned for a status name other than sent,
+// delivered or read.
+var ErrInvalidStatus = errors.New("message: invalid status")
 
 // ParseStatus turns "sent", "delivered" or "read" into a Status.
 func ParseStatus(name string) (Status, error) {
@@ -39,8 +39,10 @@ func ParseStatus(name string) (Status, error) {
 	return StatusUnknown, fmt.Errorf("%w %q", ErrInvalidStatus, name)
 }
 
+// MarshalText writes the status's name.
 func (s Status) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
 
+// UnmarshalText reads a status's name.
 func (s *Status) UnmarshalText(b []byte) error {
 	v, err := ParseStatus(string(b))
 	if err != nil {

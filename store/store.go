@@ -1,0 +1,199 @@
+// Package store defines what Beckon keeps and must not lose, as one
+// interface that every backend implements: visitor state (with the session
+// and timer indexes that point into it), message records with their
+// queues, Idempotency-Key records, the webhook outbox and per-rule counts.
+// The engine and the pipeline depend on this interface only.
+//
+// A backend proves itself with the conformance suite in store/storetest.
+// The embedded backend is store/boltstore (a bbolt file).
+package store
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/beckonhq/beckon/message"
+)
+
+// Errors a Store returns; backends wrap them with what was being done.
+var (
+	// ErrNotFound: no such visitor, session, message or record.
+	ErrNotFound = errors.New("store: not found")
+	// ErrOutboxFull: a batch that needed all its deliveries queued met a
+	// webhook endpoint that already holds its limit.
+	ErrOutboxFull = errors.New("store: webhook outbox full")
+	// ErrDuplicate: a message id that is already recorded.
+	ErrDuplicate = errors.New("store: message already recorded")
+	// ErrClosed: the store was closed.
+	ErrClosed = errors.New("store: closed")
+)
+
+// Store keeps the state of any number of workspaces; every method takes
+// the workspace's id, and no workspace sees another's data. It is safe
+// for concurrent use.
+type Store interface {
+	// Commit makes everything in b durable as one unit, or nothing of it,
+	// and returns once it is durable. Concurrent commits may share one
+	// disk write.
+	Commit(ctx context.Context, b *Batch) error
+	Visitors
+	Messages
+	Outbox
+	// Idempotency returns the record of an Idempotency-Key.
+	Idempotency(ws, key string) (Idempotency, error)
+	// Counts sums the per-rule counts of the hours from since's hour on
+	// (zero since: all of them), one Count per rule and name.
+	Counts(ws string, since time.Time) ([]Count, error)
+	// Sweep deletes what is past retention at now: visitors (with their
+	// sessions and timers), messages (with their queue entries),
+	// Idempotency-Key records and counts.
+	Sweep(ctx context.Context, ws string, now time.Time, r Retention) (Swept, error)
+	// Close waits for commits in progress and closes the store.
+	Close() error
+}
+
+// Visitors reads visitor state.
+type Visitors interface {
+	// Visitor returns a visitor's latest committed state.
+	Visitor(ws, id string) (Visitor, error)
+	// SessionVisitor returns the id of the visitor a session belongs to.
+	SessionVisitor(ws, sessionID string) (string, error)
+	// VisitorsWithTimers returns every visitor committed with wakeups.
+	VisitorsWithTimers(ws string) ([]Visitor, error)
+}
+
+// Messages reads and updates message records.
+type Messages interface {
+	// Message returns a message record.
+	Message(ws, id string) (message.Record, error)
+	// SessionMessages returns a session's messages in the order recorded.
+	SessionMessages(ws, sessionID string) ([]message.Record, error)
+	// Undelivered returns a visitor's queued messages (those still
+	// StatusSent, the newest Batch.QueueLimit), oldest first.
+	Undelivered(ws, visitorID string) ([]message.Record, error)
+	// UpdateMessage reads a record, lets fn change it and commits the
+	// change together with the batch fn returns (its deliveries, say).
+	// fn returning a nil batch changes nothing. A record that moves past
+	// StatusSent leaves its visitor's queue.
+	UpdateMessage(ctx context.Context, ws, id string, fn func(*message.Record) (*Batch, error)) error
+}
+
+// Outbox is the durable queue of webhook deliveries.
+type Outbox interface {
+	// DueDeliveries returns up to limit deliveries due at now, earliest
+	// first, leaving out those skip reports (nil: none), and the due time
+	// of the first delivery not yet due (zero when there is none).
+	DueDeliveries(ws string, now time.Time, limit int, skip func(*Delivery) bool) ([]Delivery, time.Time, error)
+	// Delivered removes a delivery that reached its endpoint.
+	Delivered(ctx context.Context, ws string, d *Delivery) error
+	// Retry stores d's new Due, Attempts and LastError.
+	Retry(ctx context.Context, ws string, d *Delivery) error
+	// GiveUp moves d to the dead letters, keeping the newest keep.
+	GiveUp(ctx context.Context, ws string, d *Delivery, keep int) error
+	// OutboxLen is the number of deliveries waiting.
+	OutboxLen(ws string) (int, error)
+	// DeadLetters lists the deliveries given up on, oldest first.
+	DeadLetters(ws string) ([]Delivery, error)
+}
+
+// Batch is one atomic commit for one workspace.
+type Batch struct {
+	Workspace string
+	// Visitors are written only when newer (by Version) than what is
+	// stored; the older ones are listed in Stale.
+	Visitors []Visitor
+	// Messages are new records: each gets its Seq, its place in its
+	// session's list and in its visitor's queue. A known id fails the
+	// batch with ErrDuplicate.
+	Messages []message.Record
+	// Deliveries are new webhook deliveries.
+	Deliveries  []Delivery
+	Idempotency []Idempotency
+	// Counts are added to the stored counts.
+	Counts []Count
+
+	// OutboxLimit caps the deliveries waiting for one endpoint (0: no
+	// cap). Deliveries past it are dropped and counted in Dropped, or,
+	// with AllDeliveries, the batch fails with ErrOutboxFull.
+	OutboxLimit   int
+	AllDeliveries bool
+	// QueueLimit caps a visitor's queue of undelivered messages; the
+	// oldest leave it (0: no cap).
+	QueueLimit int
+
+	// Set by Commit.
+	Dropped int      // deliveries dropped by OutboxLimit
+	Stale   []string // visitors not written: a newer version is stored
+}
+
+// Empty reports whether b writes nothing.
+func (b *Batch) Empty() bool {
+	return len(b.Visitors) == 0 && len(b.Messages) == 0 && len(b.Deliveries) == 0 &&
+		len(b.Idempotency) == 0 && len(b.Counts) == 0
+}
+
+// Visitor is one visitor's state as its owner encodes it (Data), with
+// what the store indexes.
+type Visitor struct {
+	ID string
+	// Version grows with every change; a commit never replaces a stored
+	// version with an older or equal one.
+	Version uint64
+	// LastSeen is the visitor's last event; retention counts from it.
+	LastSeen time.Time
+	// SessionID is the current session, found again by SessionVisitor.
+	SessionID    string
+	SessionStart time.Time
+	// Wakeups are the pending timers; visitors with any are listed by
+	// VisitorsWithTimers.
+	Wakeups []time.Time
+	Data    []byte
+}
+
+// Delivery is one webhook event on its way to one endpoint.
+type Delivery struct {
+	ID        string     `json:"id"`
+	EventID   string     `json:"event_id"`
+	Event     string     `json:"event"`
+	URL       string     `json:"url"`
+	Body      []byte     `json:"body"` // exactly the bytes sent and signed
+	Created   time.Time  `json:"created"`
+	Due       time.Time  `json:"due"`
+	Attempts  int        `json:"attempts"`
+	LastError string     `json:"last_error,omitempty"`
+	GaveUp    *time.Time `json:"gave_up,omitempty"`
+	// Key is the backend's handle on a queued delivery.
+	Key string `json:"-"`
+}
+
+// Idempotency is what an Idempotency-Key is remembered with.
+type Idempotency struct {
+	Key         string    `json:"key"`
+	RequestHash string    `json:"request_hash"`
+	Created     time.Time `json:"created"`
+	MessageID   string    `json:"message_id"`
+	Status      int       `json:"status,omitempty"`
+	Body        []byte    `json:"body,omitempty"` // exactly the bytes answered
+}
+
+// Count is N more of one thing a rule did (Name: "sent", "ready", …) in
+// the hour that Hour falls in.
+type Count struct {
+	Rule string
+	Name string
+	Hour time.Time
+	N    int64
+}
+
+// Retention is how long things are kept; zero keeps them for ever.
+type Retention struct {
+	Visitors    time.Duration // after the visitor's last event
+	Messages    time.Duration // after sending; counts are kept as long
+	Idempotency time.Duration // after the first request
+}
+
+// Swept counts what one Sweep deleted.
+type Swept struct {
+	Visitors, Sessions, Messages, Idempotency, Counts int
+}

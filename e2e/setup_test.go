@@ -23,7 +23,7 @@ import (
 
 	"github.com/beckonhq/beckon/pipeline"
 	"github.com/beckonhq/beckon/server"
-	"github.com/beckonhq/beckon/store"
+	"github.com/beckonhq/beckon/store/boltstore"
 )
 
 const (
@@ -109,11 +109,11 @@ func (s *site) startServer(hookURL string) {
 				Events: []string{"live_chat.visitor_responded"}}},
 		}},
 	}
-	db, err := store.Open(cfg.DBPath())
+	db, err := boltstore.Open(cfg.DBPath(), boltstore.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv, err := server.New(server.Options{Config: cfg, DB: db,
+	srv, err := server.New(server.Options{Config: cfg, Store: db,
 		Logger: slog.New(slog.NewTextHandler(testLog{t}, nil)), FlushInterval: 10 * time.Millisecond})
 	if err != nil {
 		db.Close()

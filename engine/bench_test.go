@@ -8,7 +8,6 @@ import (
 
 	"github.com/beckonhq/beckon/engine"
 	"github.com/beckonhq/beckon/rules"
-	"github.com/beckonhq/beckon/store"
 	"github.com/beckonhq/beckon/tracker"
 )
 
@@ -49,12 +48,7 @@ func BenchmarkEvent(b *testing.B) {
 	for _, n := range []int{10, 1000} {
 		b.Run(fmt.Sprintf("rules=%d", n), func(b *testing.B) {
 			set := benchRules(b, n)
-			db, err := store.OpenTemp()
-			if err != nil {
-				b.Fatal(err)
-			}
-			defer db.Close()
-			eng, err := engine.New(engine.Options{Rules: set, DB: db, Sender: &collect{}})
+			eng, err := engine.New(engine.Options{Rules: set, Store: tempStore(b), Sender: &collect{}})
 			if err != nil {
 				b.Fatal(err)
 			}

@@ -1,9 +1,14 @@
 // Package engine applies visitors' events and evaluates the rules on them
-// (SPEC section 3): `for` timers, the pending/fired state machine, the
+// (docs/semantics.md): `for` timers, the pending/fired state machine, the
 // min_wait floor, the proactive cap that a reply lifts, schedules,
-// frequencies, cooldowns and priorities. Time comes only from events and an
-// injected Clock, so the simulator and the server run the same code.
-// Per-visitor state lives in memory with bbolt (through store) behind it.
+// frequencies, cooldowns and priorities. Time comes only from events and
+// an injected Clock, so the simulator and the server run the same code.
+//
+// Visitors live in memory while they are active, with the store behind
+// them: every change goes through one read-modify-write path (withVisitor)
+// that bumps the visitor's version; a group commit writes changed visitors
+// in the background, and a send commits the visitor with its message
+// before it is delivered.
 package engine
 
 import (
@@ -12,25 +17,36 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"hash/fnv"
 	"log/slog"
 	"sync"
 	"sync/atomic"
 	"time"
 
+	"github.com/beckonhq/beckon/message"
 	"github.com/beckonhq/beckon/rules"
 	"github.com/beckonhq/beckon/scoring"
 	"github.com/beckonhq/beckon/store"
+	"github.com/beckonhq/beckon/tracker"
 )
 
-// Options configures an Engine. Rules, DB and Sender are required.
+// Sender records and delivers the engine's messages.
+type Sender interface {
+	// Stage adds to b what recording m takes (its record, its place in
+	// the visitor's queue, its webhooks). b also holds the visitor's new
+	// state, so the message is durable exactly when the engine's memory
+	// of having sent it is.
+	Stage(b *store.Batch, m *message.Message)
+	// Deliver runs once b is durable; it must not block for long.
+	Deliver(m *message.Message)
+}
+
+// Options configures an Engine. Rules, Store and Sender are required.
 type Options struct {
 	Rules  *rules.Set
-	DB     *store.DB
+	Store  store.Store
 	Sender Sender
-	// Namespace is the first element of the engine's bucket paths, so
-	// several engines (workspaces) can share one file.
-	Namespace string
+	// Workspace is the store's workspace the engine keeps its state in.
+	Workspace string
 	Clock     Clock
 	// NewID returns a new unique id with the prefix ("msg", "sess").
 	NewID  func(prefix string) string
@@ -38,41 +54,78 @@ type Options struct {
 	// Trace, when set, is called after every evaluation with why each rule
 	// did or did not send. Leave it nil on the hot path.
 	Trace func(*Evaluation)
-	// FlushInterval bounds how long an event's state change waits for its
-	// group commit (default 100ms). Sends are committed at once.
+	// FlushInterval is how often changed visitors are committed (default
+	// 50ms). Sends are committed at once.
 	FlushInterval time.Duration
-	Shards        int // default 64
+	// IdleTimeout is how long an unused visitor stays in memory once its
+	// state is stored and it waits for no timer (default 30 minutes, a
+	// session).
+	IdleTimeout time.Duration
+	Limits      Limits
+	Shards      int // default 64
+}
+
+// Limits bound what one visitor may store.
+type Limits struct {
+	MaxAttributes     int // default 100
+	MaxAttributeBytes int // names and JSON values together; default 16 KiB
 }
 
 // Engine evaluates one rule set for many visitors. It is safe for
 // concurrent use; a visitor's events are serialized.
 type Engine struct {
 	opts   Options
+	ws     string
+	store  store.Store
+	sender Sender
 	log    *slog.Logger
 	loaded atomic.Pointer[loaded]
 	shards []*shard
 	kick   chan struct{} // a new earliest wakeup may exist
-	stats  *ruleStats
-	// sessions maps the session ids seen by this process to visitor ids;
-	// the store's sessions bucket answers for older ones.
+	counts *counter
+	// sessions maps the sessions of visitors in memory to them; the
+	// store's session index answers for the others.
 	sessions sync.Map
+
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
 }
 
-// Errors of SendAPI and Visitor.
+// Errors of Send, Handle and Visitor.
 var (
-	ErrVisitorNotFound = errors.New("visitor not found")
-	ErrSessionNotFound = errors.New("session not found")
-	ErrFrequencyCapped = errors.New("the session has had its proactive messages")
+	ErrVisitorNotFound   = errors.New("visitor not found")
+	ErrSessionNotFound   = errors.New("session not found")
+	ErrFrequencyCapped   = errors.New("the session has had its proactive messages")
+	ErrTooManyAttributes = errors.New("too many attributes")
 )
 
-// New builds an engine and loads the visitors that have pending wakeups or
-// a live session from the store, so timers survive a restart.
+// New builds an engine and loads the visitors that have pending wakeups,
+// so timers survive a restart. Other visitors are read when they return.
 func New(opts Options) (*Engine, error) {
-	if opts.Rules == nil || opts.DB == nil || opts.Sender == nil {
-		return nil, errors.New("engine: Rules, DB and Sender are required")
+	if opts.Rules == nil || opts.Store == nil || opts.Sender == nil {
+		return nil, errors.New("engine: Rules, Store and Sender are required")
 	}
-	if opts.Namespace == "" {
-		opts.Namespace = "default"
+	opts = withDefaults(opts)
+	e := &Engine{opts: opts, ws: opts.Workspace, store: opts.Store, sender: opts.Sender, log: opts.Logger,
+		kick: make(chan struct{}, 1)}
+	e.setRules(opts.Rules)
+	for range opts.Shards {
+		e.shards = append(e.shards, newShard())
+	}
+	stored, err := e.store.Counts(e.ws, time.Time{})
+	if err != nil {
+		return nil, wrap("read rule counts", err)
+	}
+	e.counts = newCounter(stored)
+	if err := e.restore(); err != nil {
+		return nil, err
+	}
+	return e, nil
+}
+
+func withDefaults(opts Options) Options {
+	if opts.Workspace == "" {
+		opts.Workspace = "default"
 	}
 	if opts.Clock == nil {
 		opts.Clock = SystemClock{}
@@ -84,20 +137,42 @@ func New(opts Options) (*Engine, error) {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
 	if opts.FlushInterval <= 0 {
-		opts.FlushInterval = 100 * time.Millisecond
+		opts.FlushInterval = 50 * time.Millisecond
+	}
+	if opts.IdleTimeout <= 0 {
+		opts.IdleTimeout = tracker.SessionTimeout
+	}
+	if opts.Limits.MaxAttributes <= 0 {
+		opts.Limits.MaxAttributes = 100
+	}
+	if opts.Limits.MaxAttributeBytes <= 0 {
+		opts.Limits.MaxAttributeBytes = 16 << 10
 	}
 	if opts.Shards <= 0 {
 		opts.Shards = 64
 	}
-	e := &Engine{opts: opts, log: opts.Logger, kick: make(chan struct{}, 1)}
-	e.setRules(opts.Rules)
-	for range opts.Shards {
-		e.shards = append(e.shards, newShard())
+	return opts
+}
+
+// restore loads the visitors committed with wakeups.
+func (e *Engine) restore() error {
+	recs, err := e.store.VisitorsWithTimers(e.ws)
+	if err != nil {
+		return wrap("restore timers", err)
 	}
-	if err := e.restore(); err != nil {
-		return nil, err
+	now := e.opts.Clock.Now()
+	for _, rec := range recs {
+		v, err := unmarshalVisitor(rec.Data)
+		if err != nil {
+			e.log.Error("engine: skip unreadable visitor record", "visitor", rec.ID, "err", err)
+			continue
+		}
+		ent := e.shardFor(rec.ID).acquire(rec.ID, now)
+		ent.mu.Lock()
+		e.adopt(ent, v, rec.Version)
+		ent.mu.Unlock()
 	}
-	return e, nil
+	return nil
 }
 
 // RandomID returns prefix_ and 16 random hex digits.
@@ -112,14 +187,11 @@ func RandomID(prefix string) string {
 func (e *Engine) Reload(set *rules.Set) { e.setRules(set) }
 
 func (e *Engine) setRules(set *rules.Set) {
-	old := e.loaded.Load()
-	l := &loaded{set: set, model: scoring.For(set), index: newRuleIndex(set), gen: 1}
-	if old != nil {
-		l.gen, l.stats = old.gen+1, newRuleStats(set, old.stats)
-	} else {
-		l.stats = newRuleStats(set, nil)
+	gen := 1
+	if old := e.loaded.Load(); old != nil {
+		gen = old.gen + 1
 	}
-	e.loaded.Store(l)
+	e.loaded.Store(&loaded{set: set, model: scoring.For(set), index: newRuleIndex(set), gen: gen})
 }
 
 // loaded is one rule set with what is derived from it; a reload swaps it
@@ -129,7 +201,6 @@ type loaded struct {
 	model *scoring.Model
 	index *ruleIndex
 	gen   int
-	stats *ruleStats
 }
 
 // Rules returns the loaded rule set.
@@ -137,61 +208,25 @@ func (e *Engine) Rules() *rules.Set {
 	return e.loaded.Load().set
 }
 
-func (e *Engine) shardFor(visitorID string) *shard {
-	h := fnv.New32a()
-	h.Write([]byte(visitorID))
-	return e.shards[h.Sum32()%uint32(len(e.shards))]
-}
-
-func (e *Engine) bucket(name string) []string { return []string{e.opts.Namespace, name} }
-
-// Start runs the wakeup timer and the group-commit flusher until ctx ends.
-// The simulator does not call it: it drives Handle and RunDue itself.
+// Start runs the wakeup timer, the group commit and the memory's eviction
+// until ctx ends or Close. The simulator does not call it: it drives
+// Handle and RunDue itself.
 func (e *Engine) Start(ctx context.Context) {
+	ctx, e.cancel = context.WithCancel(ctx)
+	e.wg.Add(3)
 	go e.wakeLoop(ctx)
 	go e.flushLoop(ctx)
+	go e.evictLoop(ctx)
 }
 
-func (e *Engine) flushLoop(ctx context.Context) {
-	t := time.NewTicker(e.opts.FlushInterval)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			if err := e.Flush(); err != nil {
-				e.log.Error("engine: flush visitor state", "err", err)
-			}
-			e.evict()
-		}
+// Close stops what Start started, waits for it, and commits what is
+// still unsaved. The store stays open.
+func (e *Engine) Close() error {
+	if e.cancel != nil {
+		e.cancel()
 	}
-}
-
-func (e *Engine) wakeLoop(ctx context.Context) {
-	timer := time.NewTimer(time.Second)
-	defer timer.Stop()
-	for {
-		wait := time.Second
-		if next, ok := e.NextWakeup(); ok {
-			wait = min(wait, max(next.Sub(e.opts.Clock.Now()), 0))
-		}
-		timer.Reset(wait)
-		select {
-		case <-ctx.Done():
-			return
-		case <-e.kick:
-		case <-timer.C:
-			e.RunDue(e.opts.Clock.Now())
-		}
-	}
-}
-
-func (e *Engine) wakeSoon() {
-	select {
-	case e.kick <- struct{}{}:
-	default:
-	}
+	e.wg.Wait()
+	return e.Flush()
 }
 
 func wrap(what string, err error) error {

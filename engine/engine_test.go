@@ -8,7 +8,7 @@ import (
 
 	"github.com/beckonhq/beckon/engine"
 	"github.com/beckonhq/beckon/journey"
-	"github.com/beckonhq/beckon/store"
+	"github.com/beckonhq/beckon/store/boltstore"
 	"github.com/beckonhq/beckon/tracker"
 )
 
@@ -45,15 +45,11 @@ func TestSimulatorMatchesHandBuiltEngine(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	db, err := store.OpenTemp()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	st := tempStore(t)
 	clock := engine.NewVirtualClock(start)
 	sink := &collect{}
 	n := map[string]int{}
-	eng, err := engine.New(engine.Options{Rules: set, DB: db, Sender: sink, Clock: clock, NewID: func(p string) string {
+	eng, err := engine.New(engine.Options{Rules: set, Store: st, Sender: sink, Clock: clock, NewID: func(p string) string {
 		n[p]++
 		return p + "_" + string(rune('0'+n[p]))
 	}})
@@ -100,13 +96,10 @@ func TestSimulatorMatchesHandBuiltEngine(t *testing.T) {
 func TestWakeupSurvivesRestart(t *testing.T) {
 	set := mustSet(t, fileWith("min_wait: 0s", rule("linger", `page.path == "/a"`, "for: 45s")))
 	path := filepath.Join(t.TempDir(), "beckon.db")
-	open := func(now time.Time) (*engine.Engine, *collect, *store.DB) {
-		db, err := store.Open(path)
-		if err != nil {
-			t.Fatal(err)
-		}
+	open := func(now time.Time) (*engine.Engine, *collect, *boltstore.Store) {
+		db := openStore(t, path)
 		sink := &collect{}
-		eng, err := engine.New(engine.Options{Rules: set, DB: db, Sender: sink, Clock: engine.NewVirtualClock(now)})
+		eng, err := engine.New(engine.Options{Rules: set, Store: db, Sender: sink, Clock: engine.NewVirtualClock(now)})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -143,12 +136,9 @@ func TestSendIsRememberedAcrossRestart(t *testing.T) {
 	set := mustSet(t, fileWith("min_wait: 0s", rule("hello", `page.path == "/a"`)))
 	path := filepath.Join(t.TempDir(), "beckon.db")
 	for round := range 2 {
-		db, err := store.Open(path)
-		if err != nil {
-			t.Fatal(err)
-		}
+		db := openStore(t, path)
 		sink := &collect{}
-		eng, err := engine.New(engine.Options{Rules: set, DB: db, Sender: sink, Clock: engine.NewVirtualClock(start)})
+		eng, err := engine.New(engine.Options{Rules: set, Store: db, Sender: sink, Clock: engine.NewVirtualClock(start)})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -4,14 +4,29 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
+	"github.com/expr-lang/expr/vm"
+
+	"github.com/beckonhq/beckon/message"
 	"github.com/beckonhq/beckon/rules"
-	"github.com/beckonhq/beckon/store"
 	"github.com/beckonhq/beckon/tracker"
 )
 
-// block is a set of reasons a ready rule may not send (SPEC 3.4).
+// scratch is what one evaluation borrows: an expr VM and two index lists.
+type scratch struct {
+	vm    vm.VM
+	cands []int // rules that may send
+	list  []int // rules to run
+}
+
+var scratches = sync.Pool{New: func() any { return new(scratch) }}
+
+func getScratch() *scratch   { return scratches.Get().(*scratch) }
+func putScratch(sc *scratch) { scratches.Put(sc) }
+
+// block is a set of reasons a ready rule may not send.
 type block uint8
 
 const (
@@ -81,14 +96,17 @@ func (b block) describe(set *rules.Set, r *rules.Rule, rs *ruleState, v *visitor
 	return strings.Join(why, "; ")
 }
 
-// evaluate runs every rule for v at t (ev nil: a wakeup) and sends at most
-// one message. Call with sh.mu held.
-func (e *Engine) evaluate(sh *shard, v *visitorState, t time.Time, ev *tracker.Event) (*Message, error) {
+// evaluate runs every rule for ent's visitor at t (ev nil: a wakeup) and
+// sends at most one message. Call with ent.mu held.
+func (e *Engine) evaluate(ent *entry, t time.Time, ev *tracker.Event) (*message.Message, error) {
+	v := ent.v
 	l := e.loaded.Load()
-	set, model, gen, stats := l.set, l.model, l.gen, l.stats
-	states := v.ruleStates(set, gen)
+	set, model := l.set, l.model
+	states := v.ruleStates(set, l.gen)
+	sc := getScratch()
+	defer putScratch(sc)
 	env := v.env(t, ev, set)
-	v.Score = model.Value(&sh.vm, env)
+	v.Score = model.Value(&sc.vm, env)
 	env.Visitor.EngagementScore = v.Score
 	var boxed any = env
 	status := env.Visitor.Status
@@ -96,12 +114,12 @@ func (e *Engine) evaluate(sh *shard, v *visitorState, t time.Time, ev *tracker.E
 
 	var tr *Evaluation
 	if e.opts.Trace != nil {
-		tr = newEvaluation(v, t, env, model.Explain(&sh.vm, boxed), len(set.Rules))
+		tr = newEvaluation(v, t, env, model.Explain(&sc.vm, boxed), len(set.Rules))
 		defer e.opts.Trace(tr)
 	}
-	cands := sh.cands[:0]
+	cands := sc.cands[:0]
 	check := func(i int) {
-		if e.ready(sh, set, v, states, i, t, status, boxed, tr, stats) {
+		if e.ready(ent, sc, set, states, i, t, status, boxed, tr) {
 			cands = append(cands, i)
 		}
 	}
@@ -110,13 +128,13 @@ func (e *Engine) evaluate(sh *shard, v *visitorState, t time.Time, ev *tracker.E
 			check(i)
 		}
 	} else {
-		sh.list = l.index.candidates(env.Page.Path, sh.list)
-		for _, i := range sh.list {
+		sc.list = l.index.candidates(env.Page.Path, sc.list)
+		for _, i := range sc.list {
 			check(i)
 		}
-		e.clearSkipped(v, states, sh.list)
+		e.clearSkipped(v, states, sc.list)
 	}
-	sh.cands = cands
+	sc.cands = cands
 	if len(cands) > 0 && v.LastSend.Equal(t) {
 		for _, i := range cands {
 			tr.note(i, "a message was already sent at this instant")
@@ -126,7 +144,7 @@ func (e *Engine) evaluate(sh *shard, v *visitorState, t time.Time, ev *tracker.E
 	byPriority(set, cands)
 	for n, i := range cands {
 		r := set.Rules[i]
-		msg, err := e.render(sh, r, v, env, t)
+		msg, err := e.render(sc, r, v, env, t)
 		if err != nil {
 			e.log.Warn("engine: template failed, nothing sent", "rule", r.Name, "visitor", v.ID, "err", err)
 			tr.note(i, "template failed: "+err.Error())
@@ -136,16 +154,17 @@ func (e *Engine) evaluate(sh *shard, v *visitorState, t time.Time, ev *tracker.E
 			tr.note(j, "lower priority than "+r.Name)
 		}
 		tr.sent(i, msg)
-		return msg, e.send(sh, v, set, i, msg, stats)
+		return msg, e.sendRule(ent, set, i, msg)
 	}
 	return nil, nil
 }
 
 // ready evaluates rule i: its condition, pending and fired state, and
 // whether anything blocks it. It reports whether the rule may send.
-func (e *Engine) ready(sh *shard, set *rules.Set, v *visitorState, states []*ruleState, i int, t time.Time, status string, env any, tr *Evaluation, stats *ruleStats) bool {
+func (e *Engine) ready(ent *entry, sc *scratch, set *rules.Set, states []*ruleState, i int, t time.Time, status string, env any, tr *Evaluation) bool {
+	v := ent.v
 	r := set.Rules[i]
-	ok, err := r.When.Bool(&sh.vm, env)
+	ok, err := r.When.Bool(&sc.vm, env)
 	if err != nil {
 		e.log.Debug("engine: when failed", "rule", r.Name, "visitor", v.ID, "err", err)
 		tr.note(i, "when failed: "+err.Error())
@@ -161,7 +180,7 @@ func (e *Engine) ready(sh *shard, set *rules.Set, v *visitorState, states []*rul
 	if !rs.pending() {
 		rs.PendingSince = t
 		if r.For > 0 {
-			e.schedule(sh, v, t.Add(r.For))
+			e.schedule(ent, t.Add(r.For))
 		}
 	}
 	if left := r.For - t.Sub(rs.PendingSince); left > 0 {
@@ -174,10 +193,10 @@ func (e *Engine) ready(sh *shard, set *rules.Set, v *visitorState, states []*rul
 		tr.note(i, "fired: already sent while the condition holds")
 		return false
 	}
-	stats.ready(i)
+	e.counts.add(r.Name, countReady, t)
 	b := blocked(set, r, rs, v, t, status)
 	if b == blockMinWait {
-		e.schedule(sh, v, v.Session.Start.Add(r.EffectiveMinWait(set.Policy)))
+		e.schedule(ent, v.Session.Start.Add(r.EffectiveMinWait(set.Policy)))
 	}
 	if b != 0 {
 		if tr != nil {
@@ -224,13 +243,13 @@ func byPriority(set *rules.Set, cands []int) {
 }
 
 // render builds rule r's message; any template error means no message.
-func (e *Engine) render(sh *shard, r *rules.Rule, v *visitorState, env rules.Env, t time.Time) (*Message, error) {
+func (e *Engine) render(sc *scratch, r *rules.Rule, v *visitorState, env rules.Env, t time.Time) (*message.Message, error) {
 	tenv := &rules.TemplateEnv{Env: env}
 	var pers map[string]any
 	if len(r.Personalization) > 0 {
 		pers = make(map[string]any, len(r.Personalization))
 		for _, p := range r.Personalization {
-			s, err := p.Value.Render(&sh.vm, tenv)
+			s, err := p.Value.Render(&sc.vm, tenv)
 			if err != nil {
 				return nil, fmt.Errorf("personalization.%s: %w", p.Key, err)
 			}
@@ -238,65 +257,36 @@ func (e *Engine) render(sh *shard, r *rules.Rule, v *visitorState, env rules.Env
 		}
 	}
 	tenv.Personalization = pers
-	text, err := r.Message.Render(&sh.vm, tenv)
+	text, err := r.Message.Render(&sc.vm, tenv)
 	if err != nil {
 		return nil, fmt.Errorf("message: %w", err)
 	}
-	qrs := make([]QuickReply, len(r.QuickReplies))
+	qrs := make([]message.QuickReply, len(r.QuickReplies))
 	for i, q := range r.QuickReplies {
-		label, err := q.Text.Render(&sh.vm, tenv)
+		label, err := q.Text.Render(&sc.vm, tenv)
 		if err != nil {
 			return nil, fmt.Errorf("quick_replies[%d].text: %w", i, err)
 		}
-		qrs[i] = QuickReply{Text: label, Value: q.Value, Action: q.Action}
+		qrs[i] = message.QuickReply{Text: label, Value: q.Value, Action: q.Action}
 	}
-	return &Message{
+	return &message.Message{
 		ID: e.opts.NewID("msg"), VisitorID: v.ID, SessionID: v.Session.ID, Rule: r.Name,
 		Message:         text,
-		Trigger:         &Trigger{Type: r.Trigger, PageURL: v.Page.URL, TimeOnPage: env.Page.TimeOnPage},
+		Trigger:         &message.Trigger{Type: r.Trigger, PageURL: v.Page.URL, TimeOnPage: env.Page.TimeOnPage},
 		Personalization: pers, QuickReplies: qrs, Options: r.Options, AssistantID: r.AssistantID,
 		Time: t, VisitorStatus: env.Visitor.Status, EngagementScore: env.Visitor.EngagementScore,
 	}, nil
 }
 
-// send records rule i's send in v and commits it with the message.
-func (e *Engine) send(sh *shard, v *visitorState, set *rules.Set, i int, msg *Message, stats *ruleStats) error {
-	rs := v.state(set, i)
-	rs.Fired, rs.SentSession, rs.SentEver, rs.LastSent = true, v.Session.ID, true, msg.Time
-	stats.sent(i, msg.Time)
-	return e.commitSend(sh, v, msg, nil)
-}
-
-// commitSend makes the message and v's state durable together (with what
-// extra writes, when set), then delivers it: a crash can neither lose the
-// message nor send it twice.
-func (e *Engine) commitSend(sh *shard, v *visitorState, msg *Message, extra func(*store.Tx, *Message) error) error {
-	v.Session.MessagesSent++
-	v.LastSend = msg.Time
-	v.rememberOffer(msg)
-	data, err := v.marshal()
-	if err != nil {
-		return wrap("encode visitor "+v.ID, err)
+// sendRule records rule i's send in the visitor's state and commits it
+// with the message; the send counts once the commit succeeded.
+func (e *Engine) sendRule(ent *entry, set *rules.Set, i int, msg *message.Message) error {
+	err := e.commitSend(ent, msg, func(v *visitorState) {
+		rs := v.state(set, i)
+		rs.Fired, rs.SentSession, rs.SentEver, rs.LastSent = true, v.Session.ID, true, msg.Time
+	}, nil)
+	if err == nil {
+		e.counts.add(set.Rules[i].Name, countSent, msg.Time)
 	}
-	err = e.opts.DB.Update(func(tx *store.Tx) error {
-		if err := tx.Put(e.bucket("visitors"), v.ID, data); err != nil {
-			return err
-		}
-		if err := tx.Put(e.bucket("sessions"), v.Session.ID, []byte(v.ID)); err != nil {
-			return err
-		}
-		if err := e.opts.Sender.Stage(tx, msg); err != nil {
-			return err
-		}
-		if extra != nil {
-			return extra(tx, msg)
-		}
-		return nil
-	})
-	if err != nil {
-		sh.dirty[v.ID] = true
-		return wrap("commit message "+msg.ID, err)
-	}
-	e.opts.Sender.Deliver(msg)
-	return nil
+	return err
 }

@@ -2,14 +2,17 @@ package engine_test
 
 import (
 	"fmt"
+	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
-	"github.com/beckonhq/beckon/engine"
 	"github.com/beckonhq/beckon/journey"
+	"github.com/beckonhq/beckon/message"
 	"github.com/beckonhq/beckon/rules"
 	"github.com/beckonhq/beckon/store"
+	"github.com/beckonhq/beckon/store/boltstore"
 	"github.com/beckonhq/beckon/tracker"
 )
 
@@ -124,7 +127,32 @@ func fileWith(policy string, rulesText ...string) string {
 }
 
 // collect is a Sender that records messages.
-type collect struct{ msgs []*engine.Message }
+type collect struct {
+	mu   sync.Mutex
+	msgs []*message.Message
+}
 
-func (c *collect) Stage(*store.Tx, *engine.Message) error { return nil }
-func (c *collect) Deliver(m *engine.Message)              { c.msgs = append(c.msgs, m) }
+func (c *collect) Stage(*store.Batch, *message.Message) {}
+func (c *collect) Deliver(m *message.Message) {
+	c.mu.Lock()
+	c.msgs = append(c.msgs, m)
+	c.mu.Unlock()
+}
+
+// openStore opens the bbolt file at path; the test closes it.
+func openStore(t testing.TB, path string) *boltstore.Store {
+	t.Helper()
+	st, err := boltstore.Open(path, boltstore.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st
+}
+
+// tempStore is a fresh store closed at the test's end.
+func tempStore(t testing.TB) *boltstore.Store {
+	t.Helper()
+	st := openStore(t, filepath.Join(t.TempDir(), "beckon.db"))
+	t.Cleanup(func() { st.Close() })
+	return st
+}

@@ -3,6 +3,7 @@ package engine
 import (
 	"time"
 
+	"github.com/beckonhq/beckon/message"
 	"github.com/beckonhq/beckon/rules"
 	"github.com/beckonhq/beckon/scoring"
 )
@@ -20,7 +21,7 @@ type Evaluation struct {
 	Status       string
 	Score        scoring.Score
 	Rules        []RuleOutcome
-	Sent         *Message
+	Sent         *message.Message
 }
 
 // RuleOutcome is one rule's part in an evaluation.
@@ -50,7 +51,7 @@ func (ev *Evaluation) note(i int, reason string) {
 	}
 }
 
-func (ev *Evaluation) sent(i int, m *Message) {
+func (ev *Evaluation) sent(i int, m *message.Message) {
 	if ev != nil {
 		ev.Rules[i].Sent, ev.Rules[i].Reason = true, ""
 		ev.Sent = m

@@ -8,23 +8,24 @@ import (
 	"time"
 
 	"github.com/beckonhq/beckon/engine"
+	"github.com/beckonhq/beckon/message"
 	"github.com/beckonhq/beckon/scoring"
 	"github.com/beckonhq/beckon/tracker"
 )
 
 // MessageJSON is one line of `beckon simulate --format json`.
 type MessageJSON struct {
-	Journey         string              `json:"journey"`
-	At              string              `json:"at"`
-	Time            string              `json:"time"`
-	VisitorID       string              `json:"visitor_id"`
-	SessionID       string              `json:"session_id"`
-	Rule            string              `json:"rule"`
-	Message         string              `json:"message"`
-	QuickReplies    []engine.QuickReply `json:"quick_replies"`
-	Trigger         *engine.Trigger     `json:"trigger"`
-	Personalization map[string]any      `json:"personalization"`
-	EngagementScore int                 `json:"engagement_score"`
+	Journey         string               `json:"journey"`
+	At              string               `json:"at"`
+	Time            string               `json:"time"`
+	VisitorID       string               `json:"visitor_id"`
+	SessionID       string               `json:"session_id"`
+	Rule            string               `json:"rule"`
+	Message         string               `json:"message"`
+	QuickReplies    []message.QuickReply `json:"quick_replies"`
+	Trigger         *message.Trigger     `json:"trigger"`
+	Personalization map[string]any       `json:"personalization"`
+	EngagementScore int                  `json:"engagement_score"`
 }
 
 // WriteJSON writes one JSON object a line per message sent.
@@ -34,7 +35,7 @@ func WriteJSON(w io.Writer, j *Journey, sent []Sent) error {
 		m := s.Message
 		qrs := m.QuickReplies
 		if qrs == nil {
-			qrs = []engine.QuickReply{}
+			qrs = []message.QuickReply{}
 		}
 		pers := m.Personalization
 		if pers == nil {

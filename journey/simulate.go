@@ -6,15 +6,17 @@ import (
 	"time"
 
 	"github.com/beckonhq/beckon/engine"
+	"github.com/beckonhq/beckon/message"
 	"github.com/beckonhq/beckon/rules"
 	"github.com/beckonhq/beckon/store"
+	"github.com/beckonhq/beckon/store/boltstore"
 	"github.com/beckonhq/beckon/tracker"
 )
 
 // Sent is one message a journey produced.
 type Sent struct {
 	At      time.Duration // offset from the journey's start
-	Message *engine.Message
+	Message *message.Message
 }
 
 // Options configures a simulation.
@@ -29,12 +31,12 @@ type Options struct {
 // collector is the simulator's Sender: it keeps the messages in order.
 type collector struct {
 	mu   sync.Mutex
-	sent []*engine.Message
+	sent []*message.Message
 }
 
-func (c *collector) Stage(*store.Tx, *engine.Message) error { return nil }
+func (c *collector) Stage(*store.Batch, *message.Message) {}
 
-func (c *collector) Deliver(m *engine.Message) {
+func (c *collector) Deliver(m *message.Message) {
 	c.mu.Lock()
 	c.sent = append(c.sent, m)
 	c.mu.Unlock()
@@ -56,15 +58,15 @@ func counterIDs() func(string) string {
 // the journey's end. At one instant the journey's events come first, then
 // the heartbeat, then wakeups.
 func Run(set *rules.Set, j *Journey, opts Options) ([]Sent, error) {
-	db, err := store.OpenTemp()
+	st, err := boltstore.OpenTemp()
 	if err != nil {
 		return nil, err
 	}
-	defer db.Close()
+	defer st.Close()
 	clock := engine.NewVirtualClock(j.Start)
 	col := &collector{}
 	eng, err := engine.New(engine.Options{
-		Rules: set, DB: db, Sender: col, Namespace: "sim", Clock: clock,
+		Rules: set, Store: st, Sender: col, Workspace: "sim", Clock: clock,
 		NewID: counterIDs(), Trace: opts.Trace,
 	})
 	if err != nil {

@@ -1,10 +1,11 @@
 package pipeline
 
 import (
-	"errors"
+	"context"
 	"fmt"
 	"time"
 
+	"github.com/beckonhq/beckon/message"
 	"github.com/beckonhq/beckon/store"
 )
 
@@ -12,9 +13,9 @@ import (
 // Statuses only move forward; an ack that does not is a no-op. A message of
 // another visitor is reported as ErrNotFound, so ids cannot be probed.
 func (p *Pipeline) Ack(ws, visitorID, messageID, status string) error {
-	to, err := ParseStatus(status)
-	if err == nil && to < StatusDelivered {
-		err = fmt.Errorf("%w %q for an ack", ErrInvalidStatus, status)
+	to, err := message.ParseStatus(status)
+	if err == nil && to < message.StatusDelivered {
+		err = fmt.Errorf("%w %q for an ack", message.ErrInvalidStatus, status)
 	}
 	if err != nil {
 		return fmt.Errorf("pipeline: ack %s: %w", messageID, err)
@@ -22,11 +23,7 @@ func (p *Pipeline) Ack(ws, visitorID, messageID, status string) error {
 	if visitorID == "" {
 		return fmt.Errorf("pipeline: ack %s: %w", messageID, ErrNotFound)
 	}
-	at := p.opt.Clock()
-	err = p.db.Batch(func(tx *store.Tx) error {
-		return p.advance(tx, ws, visitorID, messageID, to, at)
-	})
-	if err != nil {
+	if err := p.advance(ws, visitorID, messageID, to, p.opt.Clock()); err != nil {
 		return fmt.Errorf("pipeline: ack %s %s: %w", messageID, status, err)
 	}
 	p.poke()
@@ -37,46 +34,29 @@ func (p *Pipeline) Ack(ws, visitorID, messageID, status string) error {
 // (sent → read passes delivered) gets its own message_status webhook, so a
 // receiver always sees delivered before read. visitorID "" skips the
 // ownership check.
-func (p *Pipeline) advance(tx *store.Tx, ws, visitorID, id string, to Status, at time.Time) error {
-	r, err := getRecord(tx, ws, id)
-	if err != nil {
-		return err
-	}
-	if visitorID != "" && r.VisitorID != visitorID {
-		return ErrNotFound
-	}
-	from := r.Status
-	if from >= to {
-		return nil
-	}
-	for s := from + 1; s <= to; s++ {
-		stamp(r, s, at)
-	}
-	r.Status = to
-	if err := putRecord(tx, ws, r); err != nil {
-		return err
-	}
-	if from < StatusDelivered {
-		if err := tx.Delete(bucket(ws, "undelivered"), seqKey(r.VisitorID, r.Seq)); err != nil {
-			return err
+func (p *Pipeline) advance(ws, visitorID, id string, to message.Status, at time.Time) error {
+	var b *store.Batch
+	err := p.store.UpdateMessage(context.Background(), ws, id, func(r *message.Record) (*store.Batch, error) {
+		b = nil
+		if visitorID != "" && r.VisitorID != visitorID {
+			return nil, store.ErrNotFound
 		}
-	}
-	for s := from + 1; s <= to; s++ {
-		err := p.enqueue(tx, ws, statusEvent(p.opt.NewID("evt"), r, s, at))
-		if errors.Is(err, ErrOutboxFull) {
-			p.log.Warn("webhook dropped", "workspace", ws, "event", EventMessageStatus, "message_id", id, "err", err)
-		} else if err != nil {
-			return err
+		passed := r.Advance(to, at)
+		if len(passed) == 0 {
+			return nil, nil
 		}
+		b = &store.Batch{OutboxLimit: p.opt.MaxOutbox}
+		for _, s := range passed {
+			ds, err := p.deliveries(ws, statusEvent(p.opt.NewID("evt"), r, s, at))
+			if err != nil {
+				return nil, err
+			}
+			b.Deliveries = append(b.Deliveries, ds...)
+		}
+		return b, nil
+	})
+	if err == nil && b != nil && b.Dropped > 0 {
+		p.log.Warn("webhook dropped: the endpoint's outbox is full", "workspace", ws, "event", EventMessageStatus, "message_id", id, "dropped", b.Dropped)
 	}
-	return nil
-}
-
-func stamp(r *Record, s Status, at time.Time) {
-	switch s {
-	case StatusDelivered:
-		r.DeliveredAt = &at
-	case StatusRead:
-		r.ReadAt = &at
-	}
+	return notFound(err)
 }

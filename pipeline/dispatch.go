@@ -2,9 +2,7 @@ package pipeline
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
-	"fmt"
 	"time"
 
 	"github.com/beckonhq/beckon/store"
@@ -94,25 +92,13 @@ func handOut(ctx context.Context, j job, jobs chan<- job, finished <-chan string
 // due reads up to scanLimit deliveries due by now that are not in flight,
 // and the due time of the first one that is not due yet.
 func (p *Pipeline) due(ws string, now time.Time, inflight map[string]bool) ([]job, time.Time, error) {
-	var out []job
-	var next time.Time
-	err := p.db.View(func(tx *store.Tx) error {
-		return tx.Scan(bucket(ws, "outbox"), "", func(k string, v []byte) (bool, error) {
-			if at := keyTime(k); at.After(now) {
-				next = at
-				return false, nil
-			}
-			j := job{ws: ws, key: k}
-			if inflight[j.slot()] {
-				return true, nil
-			}
-			if err := json.Unmarshal(v, &j.d); err != nil {
-				return false, fmt.Errorf("decode delivery: %w", err)
-			}
-			out = append(out, j)
-			return len(out) < scanLimit, nil
-		})
+	ds, next, err := p.store.DueDeliveries(ws, now, scanLimit, func(d *store.Delivery) bool {
+		return inflight[ws+"\x00"+d.Key]
 	})
+	out := make([]job, len(ds))
+	for i, d := range ds {
+		out[i] = job{ws: ws, key: d.Key, d: d}
+	}
 	return out, next, err
 }
 
@@ -154,22 +140,23 @@ func (p *Pipeline) record(j job, sendErr error) {
 	d := j.d
 	d.Attempts++
 	log := p.log.With("workspace", j.ws, "delivery", d.ID, "event_id", d.EventID, "event", d.Event, "url", d.URL, "attempt", d.Attempts)
-	var write func(tx *store.Tx) error
+	var err error
+	ctx := context.Background()
 	switch {
 	case sendErr == nil:
-		write = func(tx *store.Tx) error { return done(tx, j.ws, j.key) }
+		err = p.store.Delivered(ctx, j.ws, &d)
 		log.Debug("webhook delivered")
 	case errors.Is(sendErr, errEndpointGone) || !now.Before(d.Created.Add(p.opt.MaxAge)):
 		d.LastError, d.GaveUp = sendErr.Error(), &now
-		write = func(tx *store.Tx) error { return bury(tx, j.ws, j.key, &d, p.opt.MaxDeadLetters) }
+		err = p.store.GiveUp(ctx, j.ws, &d, p.opt.MaxDeadLetters)
 		log.Error("webhook given up", "err", sendErr)
 	default:
 		d.LastError = sendErr.Error()
 		d.Due = p.retryAt(&d, now)
-		write = func(tx *store.Tx) error { return reschedule(tx, j.ws, j.key, &d) }
+		err = p.store.Retry(ctx, j.ws, &d)
 		log.Warn("webhook attempt failed", "err", sendErr, "retry_at", d.Due)
 	}
-	if err := p.db.Batch(write); err != nil {
+	if err != nil {
 		log.Error("record webhook attempt", "err", err)
 	}
 }

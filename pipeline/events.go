@@ -5,7 +5,7 @@ import (
 	"encoding/json"
 	"time"
 
-	"github.com/beckonhq/beckon/engine"
+	"github.com/beckonhq/beckon/message"
 )
 
 // Webhook event types.
@@ -73,27 +73,27 @@ type RespondedData struct {
 // SentData is the data of live_chat.message_sent. Rule is omitted for API
 // sends; Trigger is null when none was given.
 type SentData struct {
-	MessageID    string              `json:"message_id"`
-	Message      string              `json:"message"`
-	Rule         string              `json:"rule,omitempty"`
-	Trigger      *engine.Trigger     `json:"trigger"`
-	QuickReplies []engine.QuickReply `json:"quick_replies"`
-	Visitor      Visitor             `json:"visitor"`
+	MessageID    string               `json:"message_id"`
+	Message      string               `json:"message"`
+	Rule         string               `json:"rule,omitempty"`
+	Trigger      *message.Trigger     `json:"trigger"`
+	QuickReplies []message.QuickReply `json:"quick_replies"`
+	Visitor      Visitor              `json:"visitor"`
 }
 
 // StatusData is the data of live_chat.message_status.
 type StatusData struct {
-	MessageID string     `json:"message_id"`
-	Status    Status     `json:"status"`
-	Visitor   VisitorRef `json:"visitor"`
+	MessageID string         `json:"message_id"`
+	Status    message.Status `json:"status"`
+	Visitor   VisitorRef     `json:"visitor"`
 }
 
 func timestamp(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05Z") }
 
-func sentEvent(id string, r *Record) Event {
+func sentEvent(id string, r *message.Record) Event {
 	qr := r.QuickReplies
 	if qr == nil {
-		qr = []engine.QuickReply{}
+		qr = []message.QuickReply{}
 	}
 	return Event{ID: id, Event: EventMessageSent, SessionID: r.SessionID, Timestamp: timestamp(r.SentAt),
 		Data: SentData{
@@ -102,7 +102,7 @@ func sentEvent(id string, r *Record) Event {
 		}}
 }
 
-func statusEvent(id string, r *Record, s Status, at time.Time) Event {
+func statusEvent(id string, r *message.Record, s message.Status, at time.Time) Event {
 	return Event{ID: id, Event: EventMessageStatus, SessionID: r.SessionID, Timestamp: timestamp(at),
 		Data: StatusData{MessageID: r.ID, Status: s, Visitor: VisitorRef{ID: r.VisitorID}}}
 }

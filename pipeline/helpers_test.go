@@ -12,8 +12,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/beckonhq/beckon/engine"
-	"github.com/beckonhq/beckon/store"
+	"github.com/beckonhq/beckon/message"
+	"github.com/beckonhq/beckon/store/boltstore"
 )
 
 const ws = "ws_demo"
@@ -34,16 +34,16 @@ func (w testWriter) Write(b []byte) (int, error) {
 	return len(b), nil
 }
 
-func openDB(t *testing.T, path string) *store.DB {
+func openDB(t *testing.T, path string) *boltstore.Store {
 	t.Helper()
-	db, err := store.Open(path)
+	db, err := boltstore.Open(path, boltstore.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	return db
 }
 
-func tempDB(t *testing.T) *store.DB {
+func tempDB(t *testing.T) *boltstore.Store {
 	t.Helper()
 	db := openDB(t, filepath.Join(t.TempDir(), "beckon.db"))
 	t.Cleanup(func() { db.Close() })
@@ -54,8 +54,8 @@ func tempDB(t *testing.T) *store.DB {
 // retries) and closes the pipeline before the DB.
 func newPipeline(t *testing.T, opt Options) *Pipeline {
 	t.Helper()
-	if opt.DB == nil {
-		opt.DB = tempDB(t)
+	if opt.Store == nil {
+		opt.Store = tempDB(t)
 	}
 	if opt.PollInterval == 0 {
 		opt.PollInterval = 5 * time.Millisecond
@@ -85,17 +85,15 @@ func start(t *testing.T, p *Pipeline) {
 }
 
 // send stages m in its own transaction and delivers it, as the engine does.
-func send(t *testing.T, p *Pipeline, wsID string, m *engine.Message) {
+func send(t *testing.T, p *Pipeline, wsID string, m *message.Message) {
 	t.Helper()
-	s := p.Sender(wsID)
-	if err := p.db.Update(func(tx *store.Tx) error { return s.Stage(tx, m) }); err != nil {
+	if err := p.Record(wsID, m); err != nil {
 		t.Fatal(err)
 	}
-	s.Deliver(m)
 }
 
-func msg(id, visitor, session string) *engine.Message {
-	return &engine.Message{ID: id, VisitorID: visitor, SessionID: session, Message: "hello " + id,
+func msg(id, visitor, session string) *message.Message {
+	return &message.Message{ID: id, VisitorID: visitor, SessionID: session, Message: "hello " + id,
 		Time: t0, VisitorStatus: "online", EngagementScore: 75}
 }
 
@@ -154,7 +152,7 @@ func (r *receiver) next(t *testing.T) hit {
 	}
 }
 
-func recv(t *testing.T, ch <-chan *engine.Message) *engine.Message {
+func recv(t *testing.T, ch <-chan *message.Message) *message.Message {
 	t.Helper()
 	select {
 	case m, ok := <-ch:

@@ -3,7 +3,7 @@ package pipeline
 import (
 	"sync"
 
-	"github.com/beckonhq/beckon/engine"
+	"github.com/beckonhq/beckon/message"
 )
 
 // The hub holds the open widget streams. Sends never block: a stream whose
@@ -13,12 +13,12 @@ import (
 type streamKey struct{ ws, visitor string }
 
 type stream struct {
-	ch     chan *engine.Message
+	ch     chan *message.Message
 	closed bool
 	// While the queued messages are being read, live ones wait in pending,
 	// so the visitor sees them in send order.
 	replaying bool
-	pending   []*engine.Message
+	pending   []*message.Message
 }
 
 type hub struct {
@@ -36,7 +36,7 @@ func newHub(buf, max int) *hub {
 // add opens a stream in replay mode. Beyond max streams per visitor the
 // oldest is closed: a forgotten tab should not lock out a new one.
 func (h *hub) add(k streamKey) *stream {
-	s := &stream{ch: make(chan *engine.Message, h.buf), replaying: true}
+	s := &stream{ch: make(chan *message.Message, h.buf), replaying: true}
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if h.closed {
@@ -60,7 +60,7 @@ func (s *stream) shut() {
 }
 
 // put is a non-blocking send; a stream that cannot take m is shut.
-func (s *stream) put(m *engine.Message) bool {
+func (s *stream) put(m *message.Message) bool {
 	select {
 	case s.ch <- m:
 		return true
@@ -95,7 +95,7 @@ func (h *hub) prune(k streamKey) {
 // offer gives m to every stream of its visitor and says how many took it.
 // A stream still replaying holds m back and does not count: finishReplay
 // reports it once it is really in the channel.
-func (h *hub) offer(k streamKey, m *engine.Message) int {
+func (h *hub) offer(k streamKey, m *message.Message) int {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	taken := 0
@@ -116,7 +116,7 @@ func (h *hub) offer(k streamKey, m *engine.Message) int {
 // finishReplay sends the queued messages, then the live ones that arrived
 // meanwhile (skipping any already replayed), and switches s to live. It
 // returns the ids of the messages the stream took.
-func (h *hub) finishReplay(k streamKey, s *stream, queued []*engine.Message) []string {
+func (h *hub) finishReplay(k streamKey, s *stream, queued []*message.Message) []string {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	defer h.prune(k)

@@ -3,7 +3,7 @@ package pipeline
 import (
 	"testing"
 
-	"github.com/beckonhq/beckon/engine"
+	"github.com/beckonhq/beckon/message"
 )
 
 func TestSubscribeReplaysQueuedThenLive(t *testing.T) {
@@ -23,7 +23,7 @@ func TestSubscribeReplaysQueuedThenLive(t *testing.T) {
 		t.Fatalf("live %s, want msg_3", m.ID)
 	}
 	// Known in memory at once, before the background write.
-	if s, _ := p.Status(ws, "msg_3"); s != StatusDelivered {
+	if s, _ := p.Status(ws, "msg_3"); s != message.StatusDelivered {
 		t.Fatalf("msg_3 right after Deliver: %v, want delivered", s)
 	}
 	cancel()
@@ -33,10 +33,10 @@ func TestSubscribeReplaysQueuedThenLive(t *testing.T) {
 	cancel() // harmless twice
 
 	p.Close() // waits for the background writes
-	if got, _ := p.SessionMessages(ws, "s1"); len(got) != 3 || got[0].Status != StatusDelivered || got[2].DeliveredAt == nil {
+	if got, _ := p.SessionMessages(ws, "s1"); len(got) != 3 || got[0].Status != message.StatusDelivered || got[2].DeliveredAt == nil {
 		t.Fatalf("after Close: %+v", got)
 	}
-	if s, _ := p.Status(ws, "msg_x"); s != StatusSent {
+	if s, _ := p.Status(ws, "msg_x"); s != message.StatusSent {
 		t.Fatalf("other visitor's message: %v, want sent", s)
 	}
 }
@@ -82,7 +82,7 @@ func TestFullStreamIsClosedNotWaitedFor(t *testing.T) {
 	if n != 2 {
 		t.Fatalf("stream carried %d messages before closing, want 2", n)
 	}
-	if s, _ := p.Status(ws, "msg_3"); s != StatusSent {
+	if s, _ := p.Status(ws, "msg_3"); s != message.StatusSent {
 		t.Fatalf("msg_3: %v, want sent (no stream took it)", s)
 	}
 }
@@ -117,7 +117,7 @@ func TestLiveMessagesWaitForTheReplay(t *testing.T) {
 		t.Fatalf("offer during replay counted %d takers, want 0 until it is sent", n)
 	}
 	// msg_2 was committed before the queue was read: it is in both lists.
-	took := h.finishReplay(k, s, []*engine.Message{queued, live})
+	took := h.finishReplay(k, s, []*message.Message{queued, live})
 	if len(took) != 2 || took[0] != "msg_1" || took[1] != "msg_2" {
 		t.Fatalf("took %v, want [msg_1 msg_2]", took)
 	}

@@ -1,7 +1,6 @@
 package pipeline
 
 import (
-	"encoding/json"
 	"errors"
 	"net/http"
 	"path/filepath"
@@ -11,21 +10,13 @@ import (
 	"time"
 
 	"github.com/beckonhq/beckon/engine"
-	"github.com/beckonhq/beckon/store"
+	"github.com/beckonhq/beckon/message"
 )
 
 // pending reads a workspace's outbox in due order.
 func pending(t *testing.T, p *Pipeline) []Delivery {
 	t.Helper()
-	var out []Delivery
-	err := p.db.View(func(tx *store.Tx) error {
-		return tx.Scan(bucket(ws, "outbox"), "", func(_ string, v []byte) (bool, error) {
-			var d Delivery
-			err := json.Unmarshal(v, &d)
-			out = append(out, d)
-			return true, err
-		})
-	})
+	out, _, err := p.store.DueDeliveries(ws, time.Now().AddDate(10, 0, 0), 1000, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -44,7 +35,7 @@ func TestPendingDeliverySurvivesRestart(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "beckon.db")
 
 	db := openDB(t, path)
-	p1, err := New(Options{DB: db, MinBackoff: time.Hour, PollInterval: 5 * time.Millisecond})
+	p1, err := New(Options{Store: db, MinBackoff: time.Hour, PollInterval: 5 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -65,7 +56,7 @@ func TestPendingDeliverySurvivesRestart(t *testing.T) {
 	db = openDB(t, path)
 	defer db.Close()
 	later := func() time.Time { return time.Now().Add(2 * time.Hour) } // past the one-hour retry
-	p2 := newPipeline(t, Options{DB: db, Clock: later})
+	p2 := newPipeline(t, Options{Store: db, Clock: later})
 	p2.SetWorkspace(ws, hooks)
 	start(t, p2)
 	got := rcv.next(t)
@@ -80,7 +71,7 @@ func TestStagedBeforeStartIsDeliveredAfterReopen(t *testing.T) {
 	hooks := []Webhook{{URL: rcv.URL, Secret: secret}}
 	path := filepath.Join(t.TempDir(), "beckon.db")
 	db := openDB(t, path)
-	p1, err := New(Options{DB: db})
+	p1, err := New(Options{Store: db})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -91,7 +82,7 @@ func TestStagedBeforeStartIsDeliveredAfterReopen(t *testing.T) {
 
 	db = openDB(t, path)
 	defer db.Close()
-	p2 := newPipeline(t, Options{DB: db})
+	p2 := newPipeline(t, Options{Store: db})
 	p2.SetWorkspace(ws, hooks)
 	start(t, p2)
 	if h := rcv.next(t); h.header.Get("Beckon-Event") != EventMessageSent {
@@ -162,7 +153,7 @@ func TestFullOutboxRefusesEventsButNotMessages(t *testing.T) {
 		t.Fatalf("third reply: err = %v, want ErrOutboxFull", err)
 	}
 	send(t, p, ws, msg("msg_1", "v1", "s1"))
-	if s, err := p.Status(ws, "msg_1"); err != nil || s != StatusSent {
+	if s, err := p.Status(ws, "msg_1"); err != nil || s != message.StatusSent {
 		t.Fatalf("message staged on a full outbox: %v, %v", s, err)
 	}
 	if n, _ := p.OutboxLen(ws); n != 2 {
@@ -187,7 +178,7 @@ func TestRetryDelay(t *testing.T) {
 		{40, 0.5, t0.Add(23*time.Hour + 30*time.Minute), 30 * time.Minute}, // the deadline
 	}
 	for _, tt := range tests {
-		p, err := New(Options{DB: db, Rand: func() float64 { return tt.rand }})
+		p, err := New(Options{Store: db, Rand: func() float64 { return tt.rand }})
 		if err != nil {
 			t.Fatal(err)
 		}

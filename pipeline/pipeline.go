@@ -17,7 +17,7 @@ import (
 
 // Options configures a Pipeline. Zero fields take the defaults noted.
 type Options struct {
-	DB         *store.DB                  // required
+	Store      store.Store                // required
 	Clock      func() time.Time           // default time.Now
 	Rand       func() float64             // in [0,1), backoff jitter; default math/rand/v2
 	NewID      func(prefix string) string // default prefix + "_" + 24 random hex digits
@@ -31,7 +31,7 @@ type Options struct {
 	MaxAge       time.Duration // give up this long after the event; default 24h
 	PollInterval time.Duration // longest the dispatcher sleeps; default 1s
 
-	MaxOutbox      int // pending deliveries per workspace; default 10000
+	MaxOutbox      int // deliveries waiting per webhook endpoint; default 10000
 	MaxDeadLetters int // kept per workspace, oldest dropped; default 1000
 	QueueLen       int // undelivered messages kept per visitor; default 20
 	StreamBuffer   int // per-stream channel capacity; default 32
@@ -56,10 +56,10 @@ func (w Webhook) wants(event string) bool {
 // Pipeline records, delivers and reports messages for any number of
 // workspaces. It is safe for concurrent use.
 type Pipeline struct {
-	opt Options
-	db  *store.DB
-	log *slog.Logger
-	hub *hub
+	opt   Options
+	store store.Store
+	log   *slog.Logger
+	hub   *hub
 
 	mu        sync.Mutex
 	hooks     map[string][]Webhook // by workspace
@@ -74,16 +74,16 @@ type Pipeline struct {
 	writes  sync.WaitGroup // background status writes
 }
 
-// New returns a Pipeline over opt.DB. Call Start to begin webhook delivery
-// and Close before closing the DB.
+// New returns a Pipeline over opt.Store. Call Start to begin webhook
+// delivery and Close before closing the store.
 func New(opt Options) (*Pipeline, error) {
-	if opt.DB == nil {
-		return nil, errors.New("pipeline: Options.DB is required")
+	if opt.Store == nil {
+		return nil, errors.New("pipeline: Options.Store is required")
 	}
 	opt = withDefaults(opt)
 	return &Pipeline{
 		opt:       opt,
-		db:        opt.DB,
+		store:     opt.Store,
 		log:       opt.Logger,
 		hub:       newHub(opt.StreamBuffer, opt.MaxStreams),
 		hooks:     map[string][]Webhook{},
@@ -182,7 +182,7 @@ func (p *Pipeline) Start(ctx context.Context) error {
 
 // Close stops the dispatcher (in-flight attempts are abandoned and retried by
 // the next Pipeline), waits for background status writes and closes every
-// open stream. It does not close the DB.
+// open stream. It does not close the store.
 func (p *Pipeline) Close() error {
 	p.mu.Lock()
 	if p.closed {

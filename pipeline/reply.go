@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"time"
@@ -31,8 +32,8 @@ type Reply struct {
 }
 
 // VisitorResponded queues a live_chat.visitor_responded webhook for every
-// subscribed endpoint; it returns once the deliveries are durable. A full
-// outbox returns ErrOutboxFull.
+// subscribed endpoint; it returns once the deliveries are durable. An
+// endpoint whose outbox is full refuses it with ErrOutboxFull.
 func (p *Pipeline) VisitorResponded(ws string, r Reply) error {
 	if r.VisitorID == "" || (r.Text == "" && r.QuickReply == nil) {
 		return errors.New("pipeline: visitor reply needs a visitor id and text or a quick reply")
@@ -43,17 +44,19 @@ func (p *Pipeline) VisitorResponded(ws string, r Reply) error {
 	if r.VisitorStatus == "" {
 		r.VisitorStatus = "engaged"
 	}
-	err := p.db.Batch(func(tx *store.Tx) error {
-		rr := r // Batch may run this twice: work on a copy
-		if r.QuickReply != nil {
-			c := *r.QuickReply
-			rr.QuickReply = &c
-		}
-		if err := resolveReply(tx, ws, &rr); err != nil {
-			return err
-		}
-		return p.enqueue(tx, ws, respondedEvent(p.opt.NewID("evt"), &rr))
-	})
+	if r.QuickReply != nil {
+		c := *r.QuickReply
+		r.QuickReply = &c
+	}
+	err := p.resolveReply(ws, &r)
+	var ds []store.Delivery
+	if err == nil {
+		ds, err = p.deliveries(ws, respondedEvent(p.opt.NewID("evt"), &r))
+	}
+	if err == nil {
+		err = p.store.Commit(context.Background(), &store.Batch{Workspace: ws, Deliveries: ds,
+			OutboxLimit: p.opt.MaxOutbox, AllDeliveries: true})
+	}
 	if err != nil {
 		return fmt.Errorf("pipeline: visitor %s responded to %s: %w", r.VisitorID, r.MessageID, err)
 	}
@@ -63,16 +66,16 @@ func (p *Pipeline) VisitorResponded(ws string, r Reply) error {
 
 // resolveReply fills what the answered message knows: its session and, for
 // a click, the button's label and action.
-func resolveReply(tx *store.Tx, ws string, r *Reply) error {
+func (p *Pipeline) resolveReply(ws string, r *Reply) error {
 	if r.MessageID == "" {
 		if r.Text == "" {
 			return errors.New("a quick reply needs the message it answers")
 		}
 		return nil
 	}
-	m, err := getRecord(tx, ws, r.MessageID)
+	m, err := p.store.Message(ws, r.MessageID)
 	if err != nil {
-		return err
+		return notFound(err)
 	}
 	if m.VisitorID != r.VisitorID {
 		return ErrNotFound
@@ -83,18 +86,17 @@ func resolveReply(tx *store.Tx, ws string, r *Reply) error {
 	if r.QuickReply == nil {
 		return nil
 	}
-	for _, q := range m.QuickReplies {
-		if q.Value == r.QuickReply.Value {
-			if r.Text == "" {
-				r.Text = q.Text
-			}
-			if r.QuickReply.Action == "" {
-				r.QuickReply.Action = q.Action
-			}
-			return nil
-		}
+	q, ok := m.QuickReply(r.QuickReply.Value)
+	if !ok {
+		return fmt.Errorf("%w %q", ErrUnknownQuickReply, r.QuickReply.Value)
 	}
-	return fmt.Errorf("%w %q", ErrUnknownQuickReply, r.QuickReply.Value)
+	if r.Text == "" {
+		r.Text = q.Text
+	}
+	if r.QuickReply.Action == "" {
+		r.QuickReply.Action = q.Action
+	}
+	return nil
 }
 
 func respondedEvent(id string, r *Reply) Event {

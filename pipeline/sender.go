@@ -1,16 +1,14 @@
 package pipeline
 
 import (
-	"errors"
+	"context"
 	"fmt"
 	"time"
 
 	"github.com/beckonhq/beckon/engine"
+	"github.com/beckonhq/beckon/message"
 	"github.com/beckonhq/beckon/store"
 )
-
-// ErrDuplicate is returned by Stage for a message id already recorded.
-var ErrDuplicate = errors.New("pipeline: message already recorded")
 
 // Sender returns the engine.Sender for one workspace.
 func (p *Pipeline) Sender(ws string) engine.Sender { return sender{p: p, ws: ws} }
@@ -20,83 +18,47 @@ type sender struct {
 	ws string
 }
 
-// Stage records m in tx: the record, its session index, the visitor's
-// undelivered-queue entry and the message_sent webhook deliveries. A full
-// outbox drops the webhook (logged), never the message: a stuck receiver must
-// not stop the chat.
-func (s sender) Stage(tx *store.Tx, m *engine.Message) error {
-	if err := s.p.stage(tx, s.ws, m); err != nil {
-		return fmt.Errorf("pipeline: stage message %s: %w", m.ID, err)
-	}
-	return nil
+// Stage adds m to b: its record (which the store lists in its session and
+// queues for its visitor) and the message_sent webhook deliveries. An
+// endpoint whose outbox is full loses the webhook (the store counts it in
+// b.Dropped), never the message: a stuck receiver must not stop the chat.
+func (s sender) Stage(b *store.Batch, m *message.Message) {
+	s.p.stage(b, s.ws, m)
 }
 
 // Deliver pushes m to the visitor's open streams and, if one took it, marks
 // it delivered.
-func (s sender) Deliver(m *engine.Message) {
+func (s sender) Deliver(m *message.Message) {
 	s.p.poke() // Stage's outbox entries are committed by now
 	if s.p.hub.offer(streamKey{s.ws, m.VisitorID}, m) > 0 {
 		s.p.markDelivered(s.ws, m.ID)
 	}
 }
 
-func (p *Pipeline) stage(tx *store.Tx, ws string, m *engine.Message) error {
-	if m.ID == "" || m.VisitorID == "" {
-		return errors.New("message id and visitor id are required")
-	}
-	if _, err := tx.Get(bucket(ws, "messages"), m.ID); err == nil {
-		return ErrDuplicate
-	} else if !errors.Is(err, store.ErrNotFound) {
-		return err
-	}
-	seq, err := tx.NextSequence(bucket(ws, "messages"))
-	if err != nil {
-		return err
-	}
-	r := &Record{Message: *m, Status: StatusSent, SentAt: m.Time, Seq: seq}
+func (p *Pipeline) stage(b *store.Batch, ws string, m *message.Message) {
+	r := message.Record{Message: *m, Status: message.StatusSent, SentAt: m.Time}
 	if r.SentAt.IsZero() {
 		r.SentAt = p.opt.Clock()
 	}
-	if err := putRecord(tx, ws, r); err != nil {
-		return err
+	b.Messages = append(b.Messages, r)
+	b.QueueLimit, b.OutboxLimit = p.opt.QueueLen, p.opt.MaxOutbox
+	ds, err := p.deliveries(ws, sentEvent(p.opt.NewID("evt"), &r))
+	if err != nil {
+		p.log.Error("webhook dropped", "workspace", ws, "event", EventMessageSent, "message_id", m.ID, "err", err)
+		return
 	}
-	if m.SessionID != "" {
-		if err := tx.Put(bucket(ws, "session_messages"), seqKey(m.SessionID, seq), []byte(m.ID)); err != nil {
-			return err
-		}
-	}
-	if err := p.queue(tx, ws, r); err != nil {
-		return err
-	}
-	err = p.enqueue(tx, ws, sentEvent(p.opt.NewID("evt"), r))
-	if errors.Is(err, ErrOutboxFull) {
-		p.log.Warn("webhook dropped", "workspace", ws, "event", EventMessageSent, "message_id", m.ID, "err", err)
-		return nil
-	}
-	return err
+	b.Deliveries = append(b.Deliveries, ds...)
 }
 
-// queue adds r to its visitor's undelivered queue, keeping only the newest
-// QueueLen: a widget opened after a long absence should not get a flood.
-func (p *Pipeline) queue(tx *store.Tx, ws string, r *Record) error {
-	path := bucket(ws, "undelivered")
-	if err := tx.Put(path, seqKey(r.VisitorID, r.Seq), []byte(r.ID)); err != nil {
-		return err
+// Record commits m as Stage and the engine would, then delivers it: for
+// callers (and tests) that send without an engine.
+func (p *Pipeline) Record(ws string, m *message.Message) error {
+	b := &store.Batch{Workspace: ws}
+	p.stage(b, ws, m)
+	if err := p.store.Commit(context.Background(), b); err != nil {
+		return fmt.Errorf("pipeline: record message %s: %w", m.ID, err)
 	}
-	var keys []string
-	err := scanPrefix(tx, path, r.VisitorID, func(k, _ string) error {
-		keys = append(keys, k)
-		return nil
-	})
-	if err != nil {
-		return err
-	}
-	for len(keys) > p.opt.QueueLen {
-		if err := tx.Delete(path, keys[0]); err != nil {
-			return err
-		}
-		keys = keys[1:]
-	}
+	p.Sender(ws).Deliver(m)
 	return nil
 }
 
@@ -119,16 +81,10 @@ func (p *Pipeline) markDelivered(ws string, ids ...string) {
 
 func (p *Pipeline) writeDelivered(ws string, ids []string, at time.Time) {
 	defer p.writes.Done()
-	err := p.db.Batch(func(tx *store.Tx) error {
-		for _, id := range ids {
-			if err := p.advance(tx, ws, "", id, StatusDelivered, at); err != nil {
-				return fmt.Errorf("message %s: %w", id, err)
-			}
+	for _, id := range ids {
+		if err := p.advance(ws, "", id, message.StatusDelivered, at); err != nil {
+			p.log.Error("write delivered status", "workspace", ws, "message_id", id, "err", err)
 		}
-		return nil
-	})
-	if err != nil {
-		p.log.Error("write delivered status", "workspace", ws, "err", err)
 	}
 	p.mu.Lock()
 	for _, id := range ids {

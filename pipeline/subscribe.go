@@ -1,9 +1,6 @@
 package pipeline
 
-import (
-	"github.com/beckonhq/beckon/engine"
-	"github.com/beckonhq/beckon/store"
-)
+import "github.com/beckonhq/beckon/message"
 
 // Subscribe opens a stream of a visitor's messages: first the ones still
 // queued as undelivered, in send order, then live ones. The channel is
@@ -12,7 +9,7 @@ import (
 // expected to reconnect. The messages are shared: read them, do not change
 // them. Queued and live copies of one message may both arrive around the
 // moment a stream opens; widgets de-duplicate by message_id.
-func (p *Pipeline) Subscribe(ws, visitorID string) (<-chan *engine.Message, func()) {
+func (p *Pipeline) Subscribe(ws, visitorID string) (<-chan *message.Message, func()) {
 	k := streamKey{ws, visitorID}
 	s := p.hub.add(k)
 	queued, err := p.queued(ws, visitorID)
@@ -28,24 +25,15 @@ func (p *Pipeline) Subscribe(ws, visitorID string) (<-chan *engine.Message, func
 
 // queued reads a visitor's undelivered messages in send order, leaving out
 // any already delivered but not yet written as such.
-func (p *Pipeline) queued(ws, visitorID string) ([]*engine.Message, error) {
-	var recs []*Record
-	err := p.db.View(func(tx *store.Tx) error {
-		return scanPrefix(tx, bucket(ws, "undelivered"), visitorID, func(_, id string) error {
-			r, err := getRecord(tx, ws, id)
-			if err != nil {
-				return err
-			}
-			recs = append(recs, r)
-			return nil
-		})
-	})
+func (p *Pipeline) queued(ws, visitorID string) ([]*message.Message, error) {
+	recs, err := p.store.Undelivered(ws, visitorID)
 	if err != nil {
 		return nil, err
 	}
-	var out []*engine.Message
-	for _, r := range recs {
-		if p.overlay(ws, r); r.Status < StatusDelivered {
+	var out []*message.Message
+	for i := range recs {
+		r := &recs[i]
+		if p.overlay(ws, r); r.Status < message.StatusDelivered {
 			out = append(out, &r.Message)
 		}
 	}

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+
+	"github.com/beckonhq/beckon/store"
 )
 
 // errEndpointGone marks a delivery whose URL is no longer configured for
@@ -15,7 +17,7 @@ var errEndpointGone = errors.New("endpoint no longer configured")
 
 // post makes one delivery attempt. t in the signature is this attempt's
 // time, so receivers can reject replays of old requests.
-func (p *Pipeline) post(ctx context.Context, secret string, d *Delivery) error {
+func (p *Pipeline) post(ctx context.Context, secret string, d *store.Delivery) error {
 	ctx, cancel := context.WithTimeout(ctx, p.opt.Timeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, d.URL, bytes.NewReader(d.Body))

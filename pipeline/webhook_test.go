@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/beckonhq/beckon/engine"
+	"github.com/beckonhq/beckon/message"
 )
 
 const secret = "whsec_demo"
@@ -39,8 +40,8 @@ func TestMessageSentWebhookIsSigned(t *testing.T) {
 	start(t, p)
 	m := msg("msg_chat_789", "visitor_abc123", "chat_session_123")
 	m.Rule = "ac_repair_help"
-	m.Trigger = &engine.Trigger{Type: "page_visit", PageURL: "https://example.com/ac", TimeOnPage: 45}
-	m.QuickReplies = []engine.QuickReply{{Text: "Get a Quote", Value: "quote_request", Action: "quote"}}
+	m.Trigger = &message.Trigger{Type: "page_visit", PageURL: "https://example.com/ac", TimeOnPage: 45}
+	m.QuickReplies = []message.QuickReply{{Text: "Get a Quote", Value: "quote_request", Action: "quote"}}
 	send(t, p, ws, m)
 
 	h := rcv.next(t)
@@ -85,7 +86,7 @@ func TestVisitorRespondedBody(t *testing.T) {
 			p := newPipeline(t, Options{})
 			p.SetWorkspace(ws, []Webhook{{URL: rcv.URL, Secret: secret, Events: []string{EventVisitorResponded}}})
 			m := msg("msg_chat_789", "visitor_abc123", "chat_session_123")
-			m.QuickReplies = []engine.QuickReply{{Text: "Schedule Service", Value: "schedule_service", Action: "schedule"}}
+			m.QuickReplies = []message.QuickReply{{Text: "Schedule Service", Value: "schedule_service", Action: "schedule"}}
 			send(t, p, ws, m)
 			r := tt.reply
 			r.VisitorID, r.MessageID, r.EngagementScore, r.Time = "visitor_abc123", "msg_chat_789", 85, t0.Add(45*time.Second)

@@ -8,19 +8,19 @@ import (
 	"unicode/utf8"
 
 	"github.com/beckonhq/beckon/engine"
-	"github.com/beckonhq/beckon/pipeline"
+	"github.com/beckonhq/beckon/message"
 )
 
 // sendRequest is the outbound live-chat message request, field for field.
 type sendRequest struct {
-	SessionID       string              `json:"session_id"`
-	VisitorID       string              `json:"visitor_id"`
-	Message         string              `json:"message"`
-	Trigger         *engine.Trigger     `json:"trigger"`
-	AssistantID     string              `json:"assistant_id"`
-	Personalization map[string]any      `json:"personalization"`
-	Options         map[string]any      `json:"options"`
-	QuickReplies    []engine.QuickReply `json:"quick_replies"`
+	SessionID       string               `json:"session_id"`
+	VisitorID       string               `json:"visitor_id"`
+	Message         string               `json:"message"`
+	Trigger         *message.Trigger     `json:"trigger"`
+	AssistantID     string               `json:"assistant_id"`
+	Personalization map[string]any       `json:"personalization"`
+	Options         map[string]any       `json:"options"`
+	QuickReplies    []message.QuickReply `json:"quick_replies"`
 }
 
 // sendData is the answer's data, field for field.
@@ -75,7 +75,7 @@ func (q *sendRequest) validate() error {
 	return checkQuickReplies(q.QuickReplies)
 }
 
-func checkQuickReplies(qrs []engine.QuickReply) error {
+func checkQuickReplies(qrs []message.QuickReply) error {
 	if len(qrs) > maxQuickReplies {
 		return errInvalid("quick_replies", "at most %d quick replies (this request has %d)", maxQuickReplies, len(qrs))
 	}
@@ -97,12 +97,12 @@ func checkQuickReplies(qrs []engine.QuickReply) error {
 	return nil
 }
 
-func (q *sendRequest) engineRequest() engine.APIRequest {
+func (q *sendRequest) engineRequest() engine.SendRequest {
 	override, _ := q.Options["override_frequency_cap"].(bool)
-	return engine.APIRequest{
-		SessionID: q.SessionID, VisitorID: q.VisitorID, Message: q.Message, Trigger: q.Trigger,
-		AssistantID: q.AssistantID, Personalization: q.Personalization, Options: q.Options,
-		QuickReplies: q.QuickReplies, OverrideCap: override,
+	return engine.SendRequest{
+		SessionID: q.SessionID, VisitorID: q.VisitorID, OverrideCap: override,
+		Content: message.Message{Message: q.Message, Trigger: q.Trigger, AssistantID: q.AssistantID,
+			Personalization: q.Personalization, Options: q.Options, QuickReplies: q.QuickReplies},
 	}
 }
 
@@ -131,12 +131,12 @@ func (s *Server) sendMessage(w http.ResponseWriter, r *http.Request, ws *workspa
 	})
 }
 
-// send sends an API message. stage, when set, runs in the message's
-// transaction. The status is "delivered" when an open widget stream took
-// the message during the send.
-func (ws *workspace) send(req engine.APIRequest, stage stageFunc) (*sendData, error) {
+// send sends an API message. stage, when set, adds to the message's
+// commit. The status is "delivered" when an open widget stream took the
+// message during the send.
+func (ws *workspace) send(req engine.SendRequest, stage stageFunc) (*sendData, error) {
 	req.Stage = stage
-	m, err := ws.eng.SendAPI(req)
+	m, err := ws.eng.Send(req)
 	if err != nil {
 		return nil, engineError(err)
 	}
@@ -154,10 +154,7 @@ func (ws *workspace) sent(id string) (*sendData, error) {
 	if err != nil {
 		return nil, err
 	}
-	status := rec.Status
-	if status < pipeline.StatusSent {
-		status = pipeline.StatusSent
-	}
+	status := max(rec.Status, message.StatusSent)
 	return &sendData{MessageID: rec.ID, SessionID: rec.SessionID, Status: status.String(),
 		VisitorStatus: rec.VisitorStatus, EngagementScore: rec.EngagementScore}, nil
 }

@@ -11,7 +11,7 @@ import (
 	"testing"
 
 	"github.com/beckonhq/beckon/server"
-	"github.com/beckonhq/beckon/store"
+	"github.com/beckonhq/beckon/store/boltstore"
 )
 
 // BenchmarkCollect is one beacon event through the HTTP handler: decode,
@@ -39,12 +39,12 @@ workspaces:
 	if err != nil {
 		b.Fatal(err)
 	}
-	db, err := store.Open(cfg.DBPath())
+	db, err := boltstore.Open(cfg.DBPath(), boltstore.Options{})
 	if err != nil {
 		b.Fatal(err)
 	}
 	defer db.Close()
-	srv, err := server.New(server.Options{Config: cfg, DB: db})
+	srv, err := server.New(server.Options{Config: cfg, Store: db})
 	if err != nil {
 		b.Fatal(err)
 	}

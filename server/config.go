@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"gopkg.in/yaml.v3"
 
@@ -23,6 +24,7 @@ type Config struct {
 	DataDir    string
 	Workspaces []Workspace
 	Limits     Limits
+	Retention  Retention
 	// DemoSite serves the demo website at / (default true).
 	DemoSite bool
 	// ClientIPHeader names the header a reverse proxy puts the client's
@@ -49,13 +51,16 @@ type Site struct {
 	Origins []string // scheme://host[:port], as browsers send them
 }
 
-// Limits are the request rate limits; zero fields take the defaults.
+// Limits are the request rate limits and what one visitor may store;
+// zero fields take the defaults.
 type Limits struct {
-	APIPerSecond     float64 `yaml:"api_per_second"`     // per API key; default 50
-	APIBurst         int     `yaml:"api_burst"`          // default 100
-	CollectPerSecond float64 `yaml:"collect_per_second"` // events per client IP; default 100
-	CollectBurst     int     `yaml:"collect_burst"`      // default 200
-	MaxStreams       int     `yaml:"max_streams"`        // open widget streams in all; default 10000
+	APIPerSecond      float64 `yaml:"api_per_second"`                  // per API key; default 50
+	APIBurst          int     `yaml:"api_burst"`                       // default 100
+	CollectPerSecond  float64 `yaml:"collect_per_second"`              // events per client IP; default 100
+	CollectBurst      int     `yaml:"collect_burst"`                   // default 200
+	MaxStreams        int     `yaml:"max_streams"`                     // open widget streams in all; default 10000
+	MaxAttributes     int     `yaml:"max_attributes_per_visitor"`      // default 100
+	MaxAttributeBytes int     `yaml:"max_attribute_bytes_per_visitor"` // names and JSON values; default 16384
 }
 
 func (l Limits) withDefaults() Limits {
@@ -74,7 +79,42 @@ func (l Limits) withDefaults() Limits {
 	if l.MaxStreams <= 0 {
 		l.MaxStreams = 10000
 	}
+	if l.MaxAttributes <= 0 {
+		l.MaxAttributes = 100
+	}
+	if l.MaxAttributeBytes <= 0 {
+		l.MaxAttributeBytes = 16 << 10
+	}
 	return l
+}
+
+// Retention is how long what the store keeps is kept, and how often what
+// is past it is swept away.
+type Retention struct {
+	Visitors time.Duration // after a visitor's last event; default 30 days
+	Messages time.Duration // after sending (rule counts too); default 90 days
+	// SweepEvery is how often the sweep runs (default an hour).
+	SweepEvery time.Duration
+}
+
+// Defaults of Retention.
+const (
+	DefaultVisitorRetention = 30 * 24 * time.Hour
+	DefaultMessageRetention = 90 * 24 * time.Hour
+	defaultSweepEvery       = time.Hour
+)
+
+func (r Retention) withDefaults() Retention {
+	if r.Visitors <= 0 {
+		r.Visitors = DefaultVisitorRetention
+	}
+	if r.Messages <= 0 {
+		r.Messages = DefaultMessageRetention
+	}
+	if r.SweepEvery <= 0 {
+		r.SweepEvery = defaultSweepEvery
+	}
+	return r
 }
 
 // Defaults of the demo and of keys a config file leaves out.
@@ -106,6 +146,7 @@ type fileConfig struct {
 	DataDir        string          `yaml:"data_dir"`
 	Workspaces     []fileWorkspace `yaml:"workspaces"`
 	Limits         Limits          `yaml:"limits"`
+	Retention      fileRetention   `yaml:"retention"`
 	DemoSite       *bool           `yaml:"demo_site"`
 	ClientIPHeader string          `yaml:"client_ip_header"`
 }
@@ -116,6 +157,11 @@ type fileWorkspace struct {
 	Rules    []string      `yaml:"rules"`
 	Sites    []fileSite    `yaml:"sites"`
 	Webhooks []fileWebhook `yaml:"webhooks"`
+}
+
+type fileRetention struct {
+	Visitors string `yaml:"visitors"`
+	Messages string `yaml:"messages"`
 }
 
 type fileSite struct {

@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"gopkg.in/yaml.v3"
 
@@ -70,6 +71,7 @@ func (c *checker) config(fc *fileConfig, dir string) *Config {
 	if !filepath.IsAbs(cfg.DataDir) {
 		cfg.DataDir = filepath.Join(dir, cfg.DataDir)
 	}
+	cfg.Retention = c.retention(fc.Retention)
 	if len(fc.Workspaces) == 0 {
 		c.add([]any{"workspaces"}, "at least one workspace is required")
 	}
@@ -94,6 +96,39 @@ func (c *checker) config(fc *fileConfig, dir string) *Config {
 		cfg.Workspaces = append(cfg.Workspaces, ws)
 	}
 	return cfg
+}
+
+// retention reads the retention periods: durations such as 30d, 72h or
+// 90d (d is a day of 24 hours).
+func (c *checker) retention(fr fileRetention) Retention {
+	var r Retention
+	for _, f := range []struct {
+		name, text string
+		to         *time.Duration
+	}{{"visitors", fr.Visitors, &r.Visitors}, {"messages", fr.Messages, &r.Messages}} {
+		if f.text == "" {
+			continue
+		}
+		d, err := parseDays(f.text)
+		if err != nil || d < time.Hour {
+			c.add([]any{"retention", f.name}, "%q is not a period of an hour or more such as 30d or 72h", f.text)
+			continue
+		}
+		*f.to = d
+	}
+	return r.withDefaults()
+}
+
+// parseDays is time.ParseDuration with a "d" (24 hours) unit as well.
+func parseDays(s string) (time.Duration, error) {
+	if n, ok := strings.CutSuffix(s, "d"); ok {
+		days, err := strconv.Atoi(n)
+		if err != nil || days < 0 {
+			return 0, fmt.Errorf("bad number of days %q", n)
+		}
+		return time.Duration(days) * 24 * time.Hour, nil
+	}
+	return time.ParseDuration(s)
 }
 
 func (c *checker) keys(at []any, keys []string, label string, seen map[[sha256.Size]byte]string) [][sha256.Size]byte {

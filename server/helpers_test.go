@@ -18,7 +18,7 @@ import (
 
 	"github.com/beckonhq/beckon/engine"
 	"github.com/beckonhq/beckon/server"
-	"github.com/beckonhq/beckon/store"
+	"github.com/beckonhq/beckon/store/boltstore"
 )
 
 var t0 = time.Date(2026, 1, 20, 14, 30, 0, 0, time.UTC)
@@ -60,7 +60,7 @@ type harness struct {
 	dir   string
 	clock *engine.VirtualClock
 	cfg   *server.Config
-	db    *store.DB
+	db    *boltstore.Store
 	srv   *server.Server
 	ts    *httptest.Server
 	hooks chan delivery
@@ -102,11 +102,11 @@ func newHarness(t *testing.T, extra string, options ...func(*server.Options)) *h
 // open starts the server on the harness's data dir.
 func (h *harness) open() {
 	h.t.Helper()
-	db, err := store.Open(h.cfg.DBPath())
+	db, err := boltstore.Open(h.cfg.DBPath(), boltstore.Options{})
 	if err != nil {
 		h.t.Fatal(err)
 	}
-	opts := server.Options{Config: h.cfg, DB: db, Clock: h.clock,
+	opts := server.Options{Config: h.cfg, Store: db, Clock: h.clock,
 		Logger: slog.New(slog.NewTextHandler(testWriter{h.t}, nil)), FlushInterval: 5 * time.Millisecond}
 	if h.options != nil {
 		h.options(&opts)

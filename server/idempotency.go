@@ -10,34 +10,24 @@ import (
 	"sync"
 	"time"
 
-	"github.com/beckonhq/beckon/engine"
+	"github.com/beckonhq/beckon/message"
 	"github.com/beckonhq/beckon/store"
 )
 
-// Idempotency-Key: a workspace's keys are kept for idemTTL in the bucket
-// [workspace, "idempotency"], key → idemRecord. The record is first written
-// in the same transaction as the message it sent (so a crash cannot leave a
-// sent message without its key), then completed with the answer's status
-// and body. A retry with the same key and the same request gets that
-// answer back and sends nothing; a retry with another request is refused.
-// Failed requests are not recorded: they sent nothing, and may be retried.
+// Idempotency-Key: a workspace's keys are kept in the store for idemTTL.
+// The record is first written in the same commit as the message it sent
+// (so a crash cannot leave a sent message without its key), then
+// completed with the answer's status and body. A retry with the same key
+// and the same request gets that answer back and sends nothing; a retry
+// with another request is refused. Failed requests are not recorded: they
+// sent nothing, and may be retried.
 const (
-	idemTTL       = 24 * time.Hour
-	maxIdemKey    = 255
-	idemBucket    = "idempotency"
-	idemSweepTick = 10 * time.Minute
+	idemTTL    = 24 * time.Hour
+	maxIdemKey = 255
 )
 
-type idemRecord struct {
-	RequestHash string    `json:"request_hash"`
-	Created     time.Time `json:"created"`
-	MessageID   string    `json:"message_id"`
-	Status      int       `json:"status,omitempty"`
-	Body        []byte    `json:"body,omitempty"` // exactly the bytes answered
-}
-
-// stageFunc writes more in a message's transaction.
-type stageFunc = func(*store.Tx, *engine.Message) error
+// stageFunc adds to a message's commit.
+type stageFunc = func(*store.Batch, *message.Message)
 
 // idempotent runs send once per Idempotency-Key and writes the answer, the
 // first one again for a retry. Requests without the header just run.
@@ -64,15 +54,15 @@ func (s *Server) idempotent(w http.ResponseWriter, r *http.Request, ws *workspac
 		s.replay(w, r, ws, rec, hash)
 		return
 	}
-	created := s.clock.Now().UTC()
-	var messageID string
-	status, body := send(func(tx *store.Tx, m *engine.Message) error {
-		messageID = m.ID
-		return putIdem(tx, ws.id, key, &idemRecord{RequestHash: hash, Created: created, MessageID: m.ID})
+	first := store.Idempotency{Key: key, RequestHash: hash, Created: s.clock.Now().UTC()}
+	status, body := send(func(b *store.Batch, m *message.Message) {
+		first.MessageID = m.ID
+		b.Idempotency = append(b.Idempotency, first)
 	})
 	if status == http.StatusOK {
-		full := &idemRecord{RequestHash: hash, Created: created, MessageID: messageID, Status: status, Body: body}
-		if err := ws.db.Update(func(tx *store.Tx) error { return putIdem(tx, ws.id, key, full) }); err != nil {
+		full := first
+		full.Status, full.Body = status, body
+		if err := ws.store.Commit(context.Background(), &store.Batch{Workspace: ws.id, Idempotency: []store.Idempotency{full}}); err != nil {
 			// The first write holds the message id: a retry rebuilds the answer.
 			ws.log.Error("save Idempotency-Key answer", "err", err)
 		}
@@ -80,7 +70,7 @@ func (s *Server) idempotent(w http.ResponseWriter, r *http.Request, ws *workspac
 	writeBody(w, status, body)
 }
 
-func (s *Server) replay(w http.ResponseWriter, r *http.Request, ws *workspace, rec *idemRecord, hash string) {
+func (s *Server) replay(w http.ResponseWriter, r *http.Request, ws *workspace, rec *store.Idempotency, hash string) {
 	if rec.RequestHash != hash {
 		s.fail(w, r, errInvalid("Idempotency-Key", "this Idempotency-Key was used for a different request in the last 24 hours"))
 		return
@@ -115,77 +105,20 @@ func printableASCII(s string) bool {
 	return true
 }
 
-func putIdem(tx *store.Tx, ws, key string, rec *idemRecord) error {
-	b, err := json.Marshal(rec)
-	if err != nil {
-		return err
-	}
-	return tx.Put([]string{ws, idemBucket}, key, b)
-}
-
 // idemRecord returns the key's record, or nil when there is none younger
 // than idemTTL.
-func (ws *workspace) idemRecord(key string) (*idemRecord, error) {
-	b, err := ws.db.Get([]string{ws.id, idemBucket}, key)
+func (ws *workspace) idemRecord(key string) (*store.Idempotency, error) {
+	rec, err := ws.store.Idempotency(ws.id, key)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, nil
 	}
 	if err != nil {
 		return nil, err
 	}
-	var rec idemRecord
-	if err := json.Unmarshal(b, &rec); err != nil {
-		return nil, err
-	}
 	if ws.clock.Now().Sub(rec.Created) >= idemTTL {
 		return nil, nil
 	}
 	return &rec, nil
-}
-
-// sweepIdempotency deletes expired records now and every idemSweepTick.
-func (s *Server) sweepIdempotency(ctx context.Context) {
-	defer s.background.Done()
-	t := time.NewTicker(idemSweepTick)
-	defer t.Stop()
-	for {
-		for _, ws := range s.order {
-			if err := ws.sweepIdempotency(); err != nil {
-				ws.log.Error("sweep Idempotency-Key records", "err", err)
-			}
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
-}
-
-func (ws *workspace) sweepIdempotency() error {
-	path := []string{ws.id, idemBucket}
-	cutoff := ws.clock.Now().Add(-idemTTL)
-	var old []string
-	err := ws.db.View(func(tx *store.Tx) error {
-		return tx.Scan(path, "", func(k string, v []byte) (bool, error) {
-			var rec idemRecord
-			if json.Unmarshal(v, &rec) != nil || !rec.Created.After(cutoff) {
-				old = append(old, k)
-			}
-			return true, nil
-		})
-	})
-	if err != nil || len(old) == 0 {
-		return err
-	}
-	return ws.db.Update(func(tx *store.Tx) error {
-		for _, k := range old {
-			if err := tx.Delete(path, k); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
 }
 
 // keyLocks is a mutex per key, forgotten when nobody holds or waits for it.

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/json"
 	"net/http"
@@ -12,13 +13,14 @@ import (
 
 	"github.com/beckonhq/beckon/engine"
 	"github.com/beckonhq/beckon/store"
+	"github.com/beckonhq/beckon/store/boltstore"
 )
 
 // A process that stopped between committing a message (with its key's
 // first record) and saving the answer leaves a record without a body; the
 // retry rebuilds the answer from the stored message and sends nothing.
 func TestIdempotencyKeyAfterCrashWindow(t *testing.T) {
-	db, err := store.Open(filepath.Join(t.TempDir(), "beckon.db"))
+	db, err := boltstore.Open(filepath.Join(t.TempDir(), "beckon.db"), boltstore.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -27,7 +29,7 @@ func TestIdempotencyKeyAfterCrashWindow(t *testing.T) {
 	cfg := &Config{Workspaces: []Workspace{{ID: "ws", KeyHashes: [][sha256.Size]byte{sha256.Sum256([]byte(key))},
 		Rules: []string{"testdata/rules.yaml"}, Sites: []Site{{Key: "site"}}}}}
 	clock := engine.NewVirtualClock(time.Date(2026, 1, 20, 14, 30, 0, 0, time.UTC))
-	s, err := New(Options{Config: cfg, DB: db, Clock: clock})
+	s, err := New(Options{Config: cfg, Store: db, Clock: clock})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -57,7 +59,7 @@ func TestIdempotencyKeyAfterCrashWindow(t *testing.T) {
 		t.Fatalf("record %+v %v", rec, err)
 	}
 	rec.Status, rec.Body = 0, nil
-	if err := db.Update(func(tx *store.Tx) error { return putIdem(tx, "ws", "k1", rec) }); err != nil {
+	if err := db.Commit(context.Background(), &store.Batch{Workspace: "ws", Idempotency: []store.Idempotency{*rec}}); err != nil {
 		t.Fatal(err)
 	}
 

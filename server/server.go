@@ -5,7 +5,7 @@
 // owns authentication (hashed API keys, one workspace per key), the error
 // envelope, CORS per site, body and rate limits, Idempotency-Key, and the
 // configuration file with its demo defaults. It runs one engine per
-// workspace and one pipeline for all of them over one bbolt file.
+// workspace and one pipeline for all of them over one store.
 //
 // Handlers are thin: decode, validate, one call on the workspace, one
 // response helper. All routes are listed in routes.go.
@@ -25,30 +25,30 @@ import (
 	"github.com/beckonhq/beckon/store"
 )
 
-// Options configures a Server. Config and DB are required; the caller opens
-// the DB (at Config.DBPath()) and closes it after Close.
+// Options configures a Server. Config and Store are required; the caller
+// opens the store and closes it after Close.
 type Options struct {
 	Config *Config
-	DB     *store.DB
+	Store  store.Store
 	Logger *slog.Logger // default discards
 	Clock  engine.Clock // default the system clock
 	// NewID makes ids (messages, sessions, requests); default
 	// engine.RandomID.
 	NewID func(prefix string) string
-	// FlushInterval is the engines' group-commit interval (default 100ms).
+	// FlushInterval is the engines' group-commit interval (default 50ms).
 	FlushInterval time.Duration
 	// ReloadInterval is how often rule files are checked for changes
 	// (default 2s).
 	ReloadInterval time.Duration
-	// Pipeline sets the pipeline's tuning (retries, queue sizes); its DB,
-	// Clock, Logger and HTTPClient are the server's.
+	// Pipeline sets the pipeline's tuning (retries, queue sizes); its
+	// Store, Clock, Logger and HTTPClient are the server's.
 	Pipeline pipeline.Options
 }
 
 // Server runs the workspaces' engines, the pipeline and the HTTP routes.
 type Server struct {
 	cfg   *Config
-	db    *store.DB
+	store store.Store
 	log   *slog.Logger
 	clock engine.Clock
 	newID func(string) string
@@ -76,12 +76,12 @@ type Server struct {
 // New builds the server: the pipeline, and an engine per workspace with its
 // rules loaded (an error if any fails to load).
 func New(opts Options) (*Server, error) {
-	if opts.Config == nil || opts.DB == nil {
-		return nil, errors.New("server: Config and DB are required")
+	if opts.Config == nil || opts.Store == nil {
+		return nil, errors.New("server: Config and Store are required")
 	}
 	opts = withDefaults(opts)
 	s := &Server{
-		cfg: opts.Config, db: opts.DB, log: opts.Logger, clock: opts.Clock, newID: opts.NewID, opts: opts,
+		cfg: opts.Config, store: opts.Store, log: opts.Logger, clock: opts.Clock, newID: opts.NewID, opts: opts,
 		workspaces: map[string]*workspace{}, sites: map[string]*site{},
 		metrics: newMetrics(), script: newBeaconAsset(), ending: make(chan struct{}),
 	}
@@ -89,7 +89,7 @@ func New(opts Options) (*Server, error) {
 	s.apiLimit = newLimiter(s.limits.APIPerSecond, s.limits.APIBurst, s.clock.Now)
 	s.publicLimit = newLimiter(s.limits.CollectPerSecond, s.limits.CollectBurst, s.clock.Now)
 	po := opts.Pipeline
-	po.DB, po.Clock, po.Logger, po.HTTPClient = s.db, s.clock.Now, s.log, webhookClient(s.metrics)
+	po.Store, po.Clock, po.Logger, po.HTTPClient = s.store, s.clock.Now, s.log, webhookClient(s.metrics)
 	pipe, err := pipeline.New(po)
 	if err != nil {
 		return nil, err
@@ -147,7 +147,7 @@ func (s *Server) addWorkspace(wc Workspace) error {
 func (s *Server) Handler() http.Handler { return s.handler }
 
 // Start runs the engines' timers and group commits, webhook delivery, the
-// rule-file watcher and the Idempotency-Key sweeper until ctx ends or Close.
+// rule-file watcher and the retention sweep until ctx ends or Close.
 func (s *Server) Start(ctx context.Context) error {
 	ctx, s.cancel = context.WithCancel(ctx)
 	for _, ws := range s.order {
@@ -158,7 +158,7 @@ func (s *Server) Start(ctx context.Context) error {
 	}
 	s.background.Add(2)
 	go s.watchRules(ctx)
-	go s.sweepIdempotency(ctx)
+	go s.sweepLoop(ctx)
 	return nil
 }
 
@@ -184,8 +184,9 @@ func (s *Server) EndStreams() {
 	s.endOnce.Do(func() { close(s.ending) })
 }
 
-// Close stops the background work, writes the engines' pending state and
-// closes the pipeline. Stop serving HTTP first; close the DB after.
+// Close stops the background work (waiting for it), commits the engines'
+// unsaved state and closes the pipeline. Stop serving HTTP first; close
+// the store after.
 func (s *Server) Close() error {
 	s.EndStreams()
 	if s.cancel != nil {
@@ -194,7 +195,7 @@ func (s *Server) Close() error {
 	s.background.Wait()
 	var errs []error
 	for _, ws := range s.order {
-		if err := ws.eng.Flush(); err != nil {
+		if err := ws.eng.Close(); err != nil {
 			errs = append(errs, fmt.Errorf("workspace %s: %w", ws.id, err))
 		}
 	}

@@ -6,7 +6,7 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/beckonhq/beckon/engine"
+	"github.com/beckonhq/beckon/message"
 )
 
 // Stream timing: the widget's reconnect delay, the keep-alive comment
@@ -19,19 +19,19 @@ const (
 
 // streamMessage is what the widget gets of a message.
 type streamMessage struct {
-	MessageID       string              `json:"message_id"`
-	SessionID       string              `json:"session_id"`
-	Message         string              `json:"message"`
-	QuickReplies    []engine.QuickReply `json:"quick_replies"`
-	Personalization map[string]any      `json:"personalization"`
-	Options         map[string]any      `json:"options"`
+	MessageID       string               `json:"message_id"`
+	SessionID       string               `json:"session_id"`
+	Message         string               `json:"message"`
+	QuickReplies    []message.QuickReply `json:"quick_replies"`
+	Personalization map[string]any       `json:"personalization"`
+	Options         map[string]any       `json:"options"`
 }
 
-func newStreamMessage(m *engine.Message) streamMessage {
+func newStreamMessage(m *message.Message) streamMessage {
 	sm := streamMessage{MessageID: m.ID, SessionID: m.SessionID, Message: m.Message,
 		QuickReplies: m.QuickReplies, Personalization: m.Personalization, Options: m.Options}
 	if sm.QuickReplies == nil {
-		sm.QuickReplies = []engine.QuickReply{}
+		sm.QuickReplies = []message.QuickReply{}
 	}
 	if sm.Personalization == nil {
 		sm.Personalization = map[string]any{}
@@ -69,7 +69,7 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request) {
 	s.serveStream(w, r, messages)
 }
 
-func (s *Server) serveStream(w http.ResponseWriter, r *http.Request, messages <-chan *engine.Message) {
+func (s *Server) serveStream(w http.ResponseWriter, r *http.Request, messages <-chan *message.Message) {
 	rc := http.NewResponseController(w)
 	rc.SetReadDeadline(time.Time{}) // the server's ReadTimeout is for request bodies
 	h := w.Header()
@@ -112,7 +112,7 @@ func (s *Server) serveStream(w http.ResponseWriter, r *http.Request, messages <-
 
 // writeEvent writes one message as `event: message` with its JSON on one
 // data line (JSON never contains a raw newline).
-func writeEvent(send func(string, ...any) bool, m *engine.Message) bool {
+func writeEvent(send func(string, ...any) bool, m *message.Message) bool {
 	data, err := json.Marshal(newStreamMessage(m))
 	if err != nil {
 		return true // not one of ours to break the stream over

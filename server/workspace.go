@@ -4,25 +4,28 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/beckonhq/beckon/engine"
+	"github.com/beckonhq/beckon/message"
 	"github.com/beckonhq/beckon/pipeline"
 	"github.com/beckonhq/beckon/rules"
 	"github.com/beckonhq/beckon/store"
 )
 
-// workspace is one tenant at run time: its engine (namespace = its id) over
-// the shared file and pipeline. Its methods are the domain calls the
+// workspace is one tenant at run time: its engine (keeping its state under
+// its id in the shared store) and the shared pipeline. Its methods are the domain calls the
 // handlers make.
 type workspace struct {
 	id      string
 	cfg     Workspace
 	log     *slog.Logger
 	clock   engine.Clock
-	db      *store.DB
+	store   store.Store
 	eng     *engine.Engine
 	pipe    *pipeline.Pipeline
 	sender  *sender
@@ -37,15 +40,16 @@ type workspace struct {
 }
 
 func newWorkspace(s *Server, wc Workspace) (*workspace, error) {
-	ws := &workspace{id: wc.ID, cfg: wc, log: s.log.With("workspace", wc.ID), clock: s.clock, db: s.db, pipe: s.pipe,
+	ws := &workspace{id: wc.ID, cfg: wc, log: s.log.With("workspace", wc.ID), clock: s.clock, store: s.store, pipe: s.pipe,
 		metrics: s.metrics, sender: &sender{Sender: s.pipe.Sender(wc.ID), ws: wc.ID, metrics: s.metrics}}
 	set, diags, err := ws.loadRules()
 	if err != nil {
 		return nil, err
 	}
 	ws.logWarnings(diags)
-	eng, err := engine.New(engine.Options{Rules: set, DB: s.db, Sender: ws.sender, Namespace: wc.ID,
-		Clock: s.clock, NewID: s.newID, Logger: ws.log, FlushInterval: s.opts.FlushInterval})
+	eng, err := engine.New(engine.Options{Rules: set, Store: s.store, Sender: ws.sender, Workspace: wc.ID,
+		Clock: s.clock, NewID: s.newID, Logger: ws.log, FlushInterval: s.opts.FlushInterval,
+		Limits: engine.Limits{MaxAttributes: s.limits.MaxAttributes, MaxAttributeBytes: s.limits.MaxAttributeBytes}})
 	if err != nil {
 		return nil, fmt.Errorf("server: workspace %s: %w", wc.ID, err)
 	}
@@ -76,7 +80,7 @@ type sender struct {
 	metrics *metrics
 }
 
-func (s *sender) Deliver(m *engine.Message) {
+func (s *sender) Deliver(m *message.Message) {
 	s.Sender.Deliver(m)
 	source := "api"
 	if m.Rule != "" {
@@ -150,6 +154,9 @@ func engineError(err error) error {
 	case errors.Is(err, engine.ErrFrequencyCapped):
 		return &apiError{Status: 409, Code: "frequency_capped",
 			Message: "this session has had its proactive messages; set options.override_frequency_cap to send anyway"}
+	case errors.Is(err, engine.ErrTooManyAttributes):
+		return &apiError{Status: http.StatusBadRequest, Code: "too_many_attributes", Field: "attributes",
+			Message: strings.TrimPrefix(err.Error(), engine.ErrTooManyAttributes.Error()+": ") + "; the visitor keeps what it had"}
 	}
 	return err
 }

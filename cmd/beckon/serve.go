@@ -15,7 +15,7 @@ import (
 	"time"
 
 	"github.com/beckonhq/beckon/server"
-	"github.com/beckonhq/beckon/store"
+	"github.com/beckonhq/beckon/store/boltstore"
 )
 
 // shutdownTimeout bounds how long requests in flight may take to finish.
@@ -44,10 +44,18 @@ func serve(args []string, stdout, stderr io.Writer) int {
 }
 
 // serveConfig is the file's configuration with the flags applied, or the
-// demo's without --config.
+// demo's without --config (with its API key, to show it).
 func serveConfig(path, addr, dataDir string) (*server.Config, string, error) {
 	if path == "" {
-		return server.DemoConfig(dataDir, addr)
+		if dataDir == "" {
+			dataDir = server.DefaultDataDir
+		}
+		key, err := demoKey(dataDir)
+		if err != nil {
+			return nil, "", err
+		}
+		cfg, err := server.DemoConfig(dataDir, addr, key)
+		return cfg, key, err
 	}
 	cfg, err := server.LoadConfig(path)
 	if err != nil {
@@ -57,14 +65,14 @@ func serveConfig(path, addr, dataDir string) (*server.Config, string, error) {
 }
 
 // runServer serves until SIGINT or SIGTERM, reloading the rules on SIGHUP, then
-// shuts down in order: HTTP, engines and pipeline, data file.
+// shuts down in order: HTTP, engines and pipeline, store.
 func runServer(cfg *server.Config, demoKey string, stdout io.Writer, log *slog.Logger) error {
-	db, err := store.Open(cfg.DBPath())
+	db, err := boltstore.Open(cfg.DBPath(), boltstore.Options{})
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	srv, err := server.New(server.Options{Config: cfg, DB: db, Logger: log})
+	srv, err := server.New(server.Options{Config: cfg, Store: db, Logger: log})
 	if err != nil {
 		return err
 	}
@@ -81,7 +89,7 @@ func runServer(cfg *server.Config, demoKey string, stdout io.Writer, log *slog.L
 	hs := srv.HTTPServer()
 	served := make(chan error, 1)
 	go func() { served <- hs.Serve(ln) }()
-	server.WriteBanner(stdout, cfg, ln.Addr(), demoKey)
+	writeBanner(stdout, cfg, ln.Addr(), demoKey)
 
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)

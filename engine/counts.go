@@ -1,0 +1,104 @@
+package engine
+
+import (
+	"sync"
+	"time"
+
+	"github.com/beckonhq/beckon/store"
+)
+
+// Count names.
+const (
+	countReady = "ready" // evaluations at which the rule was ready to send
+	countSent  = "sent"
+)
+
+// RuleStat counts what one rule did; the counts are stored, so they
+// survive restarts.
+type RuleStat struct {
+	Name  string
+	Ready int64
+	Sent  int64
+	// LastSent is the time of this process's last send of the rule.
+	LastSent time.Time
+}
+
+type countKey struct {
+	rule, name string
+	hour       time.Time
+}
+
+// counter gathers rule counts in memory until a flush commits them, and
+// keeps running totals for reading.
+type counter struct {
+	mu       sync.Mutex
+	pending  map[countKey]int64
+	totals   map[string]map[string]int64 // rule → name → n
+	lastSent map[string]time.Time
+}
+
+func newCounter(stored []store.Count) *counter {
+	c := &counter{pending: map[countKey]int64{}, totals: map[string]map[string]int64{}, lastSent: map[string]time.Time{}}
+	for _, s := range stored {
+		c.total(s.Rule)[s.Name] += s.N
+	}
+	return c
+}
+
+// total returns the rule's totals. Call with c.mu held.
+func (c *counter) total(rule string) map[string]int64 {
+	t := c.totals[rule]
+	if t == nil {
+		t = map[string]int64{}
+		c.totals[rule] = t
+	}
+	return t
+}
+
+func (c *counter) add(rule, name string, at time.Time) {
+	c.mu.Lock()
+	c.pending[countKey{rule, name, at.Truncate(time.Hour)}]++
+	c.total(rule)[name]++
+	if name == countSent {
+		c.lastSent[rule] = at
+	}
+	c.mu.Unlock()
+}
+
+// take returns the pending counts and forgets them.
+func (c *counter) take() []store.Count {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.pending) == 0 {
+		return nil
+	}
+	out := make([]store.Count, 0, len(c.pending))
+	for k, n := range c.pending {
+		out = append(out, store.Count{Rule: k.rule, Name: k.name, Hour: k.hour, N: n})
+	}
+	clear(c.pending)
+	return out
+}
+
+// giveBack returns counts whose commit failed to the pending ones.
+func (c *counter) giveBack(counts []store.Count) {
+	c.mu.Lock()
+	for _, s := range counts {
+		c.pending[countKey{s.Rule, s.Name, s.Hour}] += s.N
+	}
+	c.mu.Unlock()
+}
+
+// RuleStats returns the loaded rules' counts, in rule order.
+func (e *Engine) RuleStats() []RuleStat {
+	set := e.loaded.Load().set
+	c := e.counts
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	out := make([]RuleStat, len(set.Rules))
+	for i, r := range set.Rules {
+		t := c.totals[r.Name]
+		out[i] = RuleStat{Name: r.Name, Ready: t[countReady], Sent: t[countSent], LastSent: c.lastSent[r.Name]}
+	}
+	return out
+}

@@ -1,0 +1,187 @@
+package engine
+
+import (
+	"encoding/json"
+	"maps"
+	"slices"
+	"time"
+
+	"github.com/beckonhq/beckon/message"
+	"github.com/beckonhq/beckon/rules"
+	"github.com/beckonhq/beckon/tracker"
+)
+
+// ruleState is one rule's state machine for one visitor (see
+// docs/semantics.md): pending since a time, fired until its condition goes
+// false, and the history its frequency needs.
+type ruleState struct {
+	PendingSince time.Time `json:"pending_since,omitzero"`
+	Fired        bool      `json:"fired,omitempty"`
+	SentSession  string    `json:"sent_session,omitempty"` // session of the last send
+	SentEver     bool      `json:"sent_ever,omitempty"`
+	LastSent     time.Time `json:"last_sent,omitzero"`
+}
+
+func (rs *ruleState) pending() bool { return !rs.PendingSince.IsZero() }
+
+// idle reports whether the state carries nothing worth keeping.
+func (rs *ruleState) idle() bool { return *rs == ruleState{} }
+
+// maxOffers bounds the messages whose quick replies a visitor keeps.
+const maxOffers = 10
+
+// visitorState is the engine's record of one visitor: the tracker's view
+// plus the rules' state machines and pending wakeups. Its exported fields
+// are what is stored.
+type visitorState struct {
+	tracker.Visitor
+	Rules    map[string]*ruleState `json:"rules,omitempty"`
+	Wakeups  []time.Time           `json:"wakeups,omitempty"` // sorted; current session only
+	LastEval time.Time             `json:"last_eval,omitzero"`
+	LastSend time.Time             `json:"last_send,omitzero"`
+	Offers   []message.Offer       `json:"offers,omitempty"`
+	Score    int                   `json:"score"`
+
+	// byIndex caches Rules by rule index for the set generation gen.
+	byIndex []*ruleState
+	gen     int
+	// The environment's functions, made once per visitor; they read the
+	// evaluation's time and rule set from evalAt and evalSet.
+	visitedFn func(string) bool
+	openFn    func(string) bool
+	evalAt    time.Time
+	evalSet   *rules.Set
+}
+
+// ruleStates returns the per-rule slice for the set, rebuilding it after a
+// reload (state carries over by rule name).
+func (v *visitorState) ruleStates(set *rules.Set, gen int) []*ruleState {
+	if v.gen == gen && len(v.byIndex) == len(set.Rules) {
+		return v.byIndex
+	}
+	v.byIndex = make([]*ruleState, len(set.Rules))
+	for i, r := range set.Rules {
+		v.byIndex[i] = v.Rules[r.Name]
+	}
+	v.gen = gen
+	return v.byIndex
+}
+
+// state returns (creating) rule i's state.
+func (v *visitorState) state(set *rules.Set, i int) *ruleState {
+	if rs := v.byIndex[i]; rs != nil {
+		return rs
+	}
+	rs := &ruleState{}
+	if v.Rules == nil {
+		v.Rules = map[string]*ruleState{}
+	}
+	v.Rules[set.Rules[i].Name] = rs
+	v.byIndex[i] = rs
+	return rs
+}
+
+// newSession resets what belongs to a session: the rules' pending and fired
+// states and the wakeups.
+func (v *visitorState) newSession() {
+	for name, rs := range v.Rules {
+		rs.PendingSince, rs.Fired = time.Time{}, false
+		if rs.idle() {
+			delete(v.Rules, name)
+		}
+	}
+	v.byIndex = nil
+	v.Wakeups = v.Wakeups[:0]
+	v.Offers = nil
+}
+
+// addWakeup records a wakeup time; it reports false if it was already there.
+func (v *visitorState) addWakeup(t time.Time) bool {
+	i, found := slices.BinarySearchFunc(v.Wakeups, t, time.Time.Compare)
+	if found {
+		return false
+	}
+	v.Wakeups = slices.Insert(v.Wakeups, i, t)
+	return true
+}
+
+// takeWakeup removes t; it reports whether it was there.
+func (v *visitorState) takeWakeup(t time.Time) bool {
+	i, found := slices.BinarySearchFunc(v.Wakeups, t, time.Time.Compare)
+	if found {
+		v.Wakeups = slices.Delete(v.Wakeups, i, i+1)
+	}
+	return found
+}
+
+func (v *visitorState) rememberOffer(m *message.Message) {
+	if len(m.QuickReplies) == 0 {
+		return
+	}
+	v.Offers = append(v.Offers, message.OfferOf(m))
+	if len(v.Offers) > maxOffers {
+		v.Offers = v.Offers[len(v.Offers)-maxOffers:]
+	}
+}
+
+// resolveReply fills a quick-reply click's label and action from the
+// message that offered it.
+func (v *visitorState) resolveReply(ev *tracker.Event) {
+	if ev.QuickReply == "" {
+		return
+	}
+	if o, q, ok := message.Resolve(v.Offers, ev.MessageID, ev.QuickReply); ok {
+		ev.Text, ev.Action, ev.MessageID = q.Text, q.Action, o.MessageID
+	}
+}
+
+func (v *visitorState) marshal() ([]byte, error) { return json.Marshal(v) }
+
+func unmarshalVisitor(data []byte) (*visitorState, error) {
+	v := &visitorState{}
+	if err := json.Unmarshal(data, v); err != nil {
+		return nil, err
+	}
+	return v, nil
+}
+
+// restore puts back a state marshal made, keeping v's identity (the
+// environment's functions point at v).
+func (v *visitorState) restore(data []byte) error {
+	old, err := unmarshalVisitor(data)
+	if err != nil {
+		return err
+	}
+	v.Visitor, v.Rules, v.Wakeups = old.Visitor, old.Rules, old.Wakeups
+	v.LastEval, v.LastSend, v.Offers, v.Score = old.LastEval, old.LastSend, old.Offers, old.Score
+	v.byIndex, v.gen = nil, 0
+	return nil
+}
+
+// copyVisitor is a deep copy of the tracker's view, safe to hand out.
+func (v *visitorState) copyVisitor() tracker.Visitor {
+	c := v.Visitor
+	c.Attributes = copyJSON(v.Attributes).(map[string]any)
+	c.Session.Pages = slices.Clone(v.Session.Pages)
+	c.Page.Query = maps.Clone(v.Page.Query)
+	return c
+}
+
+// copyJSON deep-copies a value decoded from JSON (maps, slices, scalars).
+func copyJSON(x any) any {
+	switch x := x.(type) {
+	case map[string]any:
+		c := make(map[string]any, len(x))
+		for k, v := range x {
+			c[k] = copyJSON(v)
+		}
+		return c
+	case []any:
+		c := make([]any, len(x))
+		for i, v := range x {
+			c[i] = copyJSON(v)
+		}
+		return c
+	}
+	return x
+}

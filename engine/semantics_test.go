@@ -8,7 +8,7 @@ import (
 	"github.com/beckonhq/beckon/tracker"
 )
 
-// One test per numbered item of SPEC section 3, on the virtual clock.
+// One test per numbered item of docs/semantics.md, on the virtual clock.
 
 // 3.1: events at one instant in the order given, then the evaluation at the
 // event's time; a wakeup evaluates every rule; a wakeup at an instant that

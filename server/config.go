@@ -17,7 +17,7 @@ import (
 	"github.com/beckonhq/beckon/rules"
 )
 
-// Config is a loaded configuration file (SPEC section 6). API keys are
+// Config is a loaded configuration file (docs/server.md). API keys are
 // already SHA-256 hashes: the plain keys are not kept once it is loaded.
 type Config struct {
 	Listen     string

@@ -3,11 +3,13 @@ package server
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"slices"
 	"unicode/utf8"
 
+	"github.com/beckonhq/beckon/engine"
 	"github.com/beckonhq/beckon/tracker"
 )
 
@@ -175,12 +177,23 @@ func (s *Server) collect(w http.ResponseWriter, r *http.Request) {
 	s.ok(w, r, http.StatusAccepted, map[string]int{"accepted": n})
 }
 
-// collect applies a batch of events at the clock's time, in order.
+// collect applies a batch of events at the clock's time, in order. An
+// identify past the visitor's attribute limits is refused with 400
+// too_many_attributes; the events before it stay applied.
 func (ws *workspace) collect(events []tracker.Event) (int, error) {
 	now := ws.clock.Now()
 	for i, ev := range events {
 		ev.Time = now
-		if _, err := ws.eng.Handle(ev); err != nil {
+		_, err := ws.eng.Handle(ev)
+		if errors.Is(err, engine.ErrTooManyAttributes) {
+			e := engineError(err).(*apiError)
+			if len(events) > 1 {
+				e.Field = fmt.Sprintf("[%d].attributes", i)
+				e.Message += fmt.Sprintf(" (the %d events before it were accepted)", i)
+			}
+			return i, e
+		}
+		if err != nil {
 			return i, fmt.Errorf("apply %s event of visitor %s: %w", ev.Type, ev.VisitorID, err)
 		}
 	}

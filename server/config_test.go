@@ -49,6 +49,14 @@ workspaces:
   CFG:14: workspaces[1].webhooks[0].url: "ftp://example.com" is not an http(s) URL
   CFG:14: workspaces[1].webhooks[0].secret: secret is required: deliveries are signed with it
   CFG:15: workspaces[1].webhooks[0].events[0]: unknown event "live_chat.everything" (known: live_chat.visitor_responded, live_chat.message_sent, live_chat.message_status)`},
+		{"bad retention", `
+retention: {visitors: 30 days, messages: 10m}
+workspaces:
+  - id: ws_a
+    rules: [rules.yaml]
+`, good, `config CFG is not valid:
+  CFG:2: retention.visitors: "30 days" is not a period of an hour or more such as 30d or 72h
+  CFG:2: retention.messages: "10m" is not a period of an hour or more such as 30d or 72h`},
 		{"no workspaces, bad listen", "listen: 8080\n", good, `config CFG is not valid:
   CFG:1: listen: "8080" is not HOST:PORT
   CFG:1: workspaces: at least one workspace is required`},
@@ -193,4 +201,30 @@ func newTestServer(t *testing.T, srv *server.Server) *httptest.Server {
 		t.Fatal(err)
 	}
 	return ts
+}
+
+// What is past retention is swept away: a visitor gone for longer than
+// retention.visitors, with its session and messages.
+func TestRetentionSweep(t *testing.T) {
+	h := newHarness(t, "retention: {visitors: 7d, messages: 7d}\n")
+	h.visit("v_old", "https://shop.example/services/ac-repair") // a rule sends at once
+	h.visit("v_new", "https://shop.example/pricing")
+	v := h.api("GET", "/v1/visitors/v_old", "")
+	session := obj(obj(v.body["data"])["session"])["id"].(string)
+	if r := h.api("GET", "/v1/sessions/"+session+"/messages", ""); len(obj(r.body["data"])["messages"].([]any)) != 1 {
+		t.Fatalf("before the sweep: %s", r.raw)
+	}
+	h.clock.Set(t0.Add(8 * 24 * time.Hour))
+	h.visit("v_new", "https://shop.example/pricing")
+	h.restart() // memory holds nobody now
+	h.srv.Sweep(context.Background())
+	if r := h.api("GET", "/v1/visitors/v_old", ""); r.status != 404 {
+		t.Errorf("a visitor past retention: %d %s", r.status, r.raw)
+	}
+	if r := h.api("GET", "/v1/sessions/"+session+"/messages", ""); r.status != 404 {
+		t.Errorf("the session of a visitor past retention: %d %s", r.status, r.raw)
+	}
+	if r := h.api("GET", "/v1/visitors/v_new", ""); r.status != 200 {
+		t.Fatalf("a recent visitor was swept: %d %s", r.status, r.raw)
+	}
 }

@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"encoding/json"
+	"net/http"
 	"slices"
 	"strings"
 	"testing"
@@ -191,4 +192,27 @@ func TestReplyAndAckErrors(t *testing.T) {
 			t.Fatalf("webhook %v", hook)
 		}
 	})
+}
+
+// A visitor's attributes are bounded in number and size: an identify past
+// either is refused, and the visitor keeps what it had.
+func TestAttributeLimits(t *testing.T) {
+	h := newHarness(t, "limits: {max_attributes_per_visitor: 3, max_attribute_bytes_per_visitor: 100}\n")
+	identify := func(attrs string) reply {
+		return h.do("POST", "/v1/collect", `{"site":"site_a","visitor_id":"v_attr","type":"identify","attributes":`+attrs+`}`,
+			"Content-Type", "text/plain")
+	}
+	if r := identify(`{"a":1,"b":2,"c":3}`); r.status != http.StatusAccepted {
+		t.Fatalf("three attributes: %d %s", r.status, r.raw)
+	}
+	r := identify(`{"d":4}`)
+	checkError(t, r, 400, "too_many_attributes", "attributes")
+	if msg := obj(r.body["error"])["message"].(string); msg != "a visitor keeps at most 3 attributes (this would make 4); the visitor keeps what it had" {
+		t.Errorf("message %q", msg)
+	}
+	checkError(t, identify(`{"a":"`+strings.Repeat("x", 100)+`"}`), 400, "too_many_attributes", "attributes")
+	v := h.api("GET", "/v1/visitors/v_attr", "")
+	if got, _ := json.Marshal(obj(v.body["data"])["attributes"]); string(got) != `{"a":1,"b":2,"c":3}` {
+		t.Fatalf("attributes after the refusals: %s", got)
+	}
 }

@@ -17,6 +17,7 @@ Usage:
                                                 replay journeys through the engine
   beckon serve [--config FILE] [--addr HOST:PORT] [--data DIR]
                                                 run the server
+  beckon compact [--data DIR]                   give a stopped server's free space back to the disk
 `
 
 func main() {
@@ -37,6 +38,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return simulate(args[1:], stdout, stderr)
 	case "serve":
 		return serve(args[1:], stdout, stderr)
+	case "compact":
+		return compact(args[1:], stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0

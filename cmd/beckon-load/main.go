@@ -20,23 +20,35 @@ import (
 
 type config struct {
 	base, site, mode, key, workspace string
+	prefix, data                     string
 	visitors, workers                int
 	duration                         time.Duration
+	since                            int64
 }
 
 func main() {
 	var c config
 	flag.StringVar(&c.base, "url", "http://127.0.0.1:8080", "server base URL")
 	flag.StringVar(&c.site, "site", "site_demo", "site key for /v1/collect")
-	flag.StringVar(&c.mode, "mode", "collect", "collect (beacon events) or api (outbound messages)")
+	flag.StringVar(&c.mode, "mode", "collect", "collect (beacon events), fresh (page views of new visitors), api (outbound messages),\n"+
+		"fill (store -visitors visitors in -data, as if seen two days ago) or ready (time until the server answers)")
+	flag.StringVar(&c.prefix, "prefix", "load_", "visitor ids are this prefix and a number")
+	flag.StringVar(&c.data, "data", "", "data directory (mode fill)")
+	flag.Int64Var(&c.since, "since", 0, "Unix ns the server was started at (mode ready)")
 	flag.StringVar(&c.key, "key", "", "API key (mode api)")
 	flag.StringVar(&c.workspace, "workspace", "ws_demo", "workspace id (mode api)")
 	flag.IntVar(&c.visitors, "visitors", 1000, "distinct visitors")
 	flag.IntVar(&c.workers, "workers", 50, "concurrent connections")
 	flag.DurationVar(&c.duration, "duration", 10*time.Second, "how long to run")
 	flag.Parse()
-	if c.mode != "collect" && c.mode != "api" || (c.mode == "api" && c.key == "") {
-		fmt.Fprintln(os.Stderr, "beckon-load: -mode collect, or -mode api with -key")
+	switch {
+	case c.mode == "fill" && c.data != "":
+		exit(fill(c))
+	case c.mode == "ready" && c.since > 0:
+		exit(ready(c))
+	case c.mode == "collect", c.mode == "fresh", c.mode == "api" && c.key != "":
+	default:
+		fmt.Fprintln(os.Stderr, "beckon-load: -mode collect or fresh; -mode api with -key; -mode fill with -data; -mode ready with -since")
 		os.Exit(2)
 	}
 	res, err := run(c)
@@ -59,10 +71,20 @@ func (r result) String() string {
 		r.mode, r.requests, r.errors, float64(r.requests)/r.elapsed.Seconds(), r.p50, r.p90, r.p99, r.mx)
 }
 
+func exit(err error) {
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "beckon-load:", err)
+		os.Exit(1)
+	}
+	os.Exit(0)
+}
+
 func run(c config) (result, error) {
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: c.workers}, Timeout: 10 * time.Second}
-	if err := warm(client, c); err != nil {
-		return result{}, err
+	if c.mode != "fresh" {
+		if err := warm(client, c); err != nil {
+			return result{}, err
+		}
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), c.duration)
 	defer cancel()
@@ -110,7 +132,7 @@ func warm(client *http.Client, c config) error {
 }
 
 func event(c config, v int, typ string) map[string]any {
-	e := map[string]any{"site": c.site, "visitor_id": fmt.Sprintf("load_%d", v), "type": typ}
+	e := map[string]any{"site": c.site, "visitor_id": fmt.Sprintf("%s%d", c.prefix, v), "type": typ}
 	if typ == "page_view" {
 		e["url"] = fmt.Sprintf("http://127.0.0.1/services/ac-repair?v=%d", v)
 	}
@@ -123,11 +145,14 @@ func send(client *http.Client, c config, i int) bool {
 	v := i % c.visitors
 	if c.mode == "api" {
 		body := map[string]any{
-			"visitor_id": fmt.Sprintf("load_%d", v), "message": "Load test message",
+			"visitor_id": fmt.Sprintf("%s%d", c.prefix, v), "message": "Load test message",
 			"options": map[string]any{"override_frequency_cap": true},
 		}
 		h := map[string]string{"Authorization": "Bearer " + c.key, "X-Workspace-ID": c.workspace}
 		return post(client, c.base+"/v1/outbound/live-chat/message", h, body)
+	}
+	if c.mode == "fresh" {
+		return post(client, c.base+"/v1/collect", nil, event(c, i, "page_view"))
 	}
 	typ := "heartbeat"
 	if i%10 == 0 {

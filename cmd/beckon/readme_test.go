@@ -51,8 +51,8 @@ func readmeCommands(t *testing.T, path string) []consoleCommand {
 	return out
 }
 
-// The README's console examples are real: each command, run in a copy of
-// the example files, prints what the README says.
+// The console examples of the README and the docs are real: each command,
+// run in a copy of the example files, prints what the page says.
 func TestReadmeConsoleExamples(t *testing.T) {
 	if _, err := exec.LookPath("bash"); err != nil {
 		t.Skip("bash not found")
@@ -70,19 +70,21 @@ func TestReadmeConsoleExamples(t *testing.T) {
 	}
 	tmp := work + "/tmp/"
 	os.Mkdir(tmp, 0o755)
-	cmds := readmeCommands(t, filepath.Join(root, "README.md"))
-	if len(cmds) == 0 {
-		t.Fatal("no console examples found in README.md")
-	}
-	for _, c := range cmds {
-		script := strings.ReplaceAll(c.cmd, "/tmp/", tmp)
-		script = strings.ReplaceAll(script, "go run ./cmd/beckon", bin)
-		cmd := exec.Command("bash", "-c", script)
-		cmd.Dir = work
-		got, _ := cmd.CombinedOutput()
-		want := strings.ReplaceAll(c.output, "/tmp/", tmp)
-		if string(got) != want {
-			t.Errorf("README.md:%d: $ %s\nprinted:\n%s\nREADME says:\n%s", c.line, firstLine(c.cmd), got, want)
+	for _, page := range []string{"README.md", "docs/semantics.md"} {
+		cmds := readmeCommands(t, filepath.Join(root, page))
+		if len(cmds) == 0 {
+			t.Fatalf("no console examples found in %s", page)
+		}
+		for _, c := range cmds {
+			script := strings.ReplaceAll(c.cmd, "/tmp/", tmp)
+			script = strings.ReplaceAll(script, "go run ./cmd/beckon", bin)
+			cmd := exec.Command("bash", "-c", script)
+			cmd.Dir = work
+			got, _ := cmd.CombinedOutput()
+			want := strings.ReplaceAll(c.output, "/tmp/", tmp)
+			if string(got) != want {
+				t.Errorf("%s:%d: $ %s\nprinted:\n%s\nthe page says:\n%s", page, c.line, firstLine(c.cmd), got, want)
+			}
 		}
 	}
 }

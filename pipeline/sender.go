@@ -5,30 +5,31 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/beckonhq/beckon/engine"
 	"github.com/beckonhq/beckon/message"
 	"github.com/beckonhq/beckon/store"
 )
 
-// Sender returns the engine.Sender for one workspace.
-func (p *Pipeline) Sender(ws string) engine.Sender { return sender{p: p, ws: ws} }
-
-type sender struct {
+// Sender records and delivers one workspace's messages; the engine takes
+// it as its Sender.
+type Sender struct {
 	p  *Pipeline
 	ws string
 }
+
+// Sender returns the Sender of one workspace.
+func (p *Pipeline) Sender(ws string) Sender { return Sender{p: p, ws: ws} }
 
 // Stage adds m to b: its record (which the store lists in its session and
 // queues for its visitor) and the message_sent webhook deliveries. An
 // endpoint whose outbox is full loses the webhook (the store counts it in
 // b.Dropped), never the message: a stuck receiver must not stop the chat.
-func (s sender) Stage(b *store.Batch, m *message.Message) {
+func (s Sender) Stage(b *store.Batch, m *message.Message) {
 	s.p.stage(b, s.ws, m)
 }
 
 // Deliver pushes m to the visitor's open streams and, if one took it, marks
 // it delivered.
-func (s sender) Deliver(m *message.Message) {
+func (s Sender) Deliver(m *message.Message) {
 	s.p.poke() // Stage's outbox entries are committed by now
 	if s.p.hub.offer(streamKey{s.ws, m.VisitorID}, m) > 0 {
 		s.p.markDelivered(s.ws, m.ID)

@@ -3,13 +3,11 @@ package server
 import (
 	"errors"
 	"net/http"
-	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
 
 	"github.com/beckonhq/beckon/engine"
-	"github.com/beckonhq/beckon/message"
 	"github.com/beckonhq/beckon/pipeline"
 	"github.com/beckonhq/beckon/tracker"
 )
@@ -139,7 +137,10 @@ func (ws *workspace) checkAnswered(q *replyRequest) error {
 	if q.SessionID != "" && q.SessionID != rec.SessionID {
 		return errNotFound("session_not_found", "session_id", "message %s is not of session %s", quote(q.MessageID), quote(q.SessionID))
 	}
-	if q.QuickReply != nil && !slices.ContainsFunc(rec.QuickReplies, func(qr message.QuickReply) bool { return qr.Value == q.QuickReply.Value }) {
+	if q.QuickReply == nil {
+		return nil
+	}
+	if _, offered := rec.QuickReply(q.QuickReply.Value); !offered {
 		return errInvalid("quick_reply.value", "message %s offered no quick reply %s", quote(q.MessageID), quote(q.QuickReply.Value))
 	}
 	return nil

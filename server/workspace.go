@@ -75,7 +75,7 @@ func (e *rulesError) Error() string {
 
 // sender is the pipeline's sender for a workspace, counting sends.
 type sender struct {
-	engine.Sender
+	pipeline.Sender
 	ws      string
 	metrics *metrics
 }

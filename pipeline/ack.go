@@ -47,7 +47,7 @@ func (p *Pipeline) advance(ws, visitorID, id string, to message.Status, at time.
 		}
 		b = &store.Batch{OutboxLimit: p.opt.MaxOutbox}
 		for _, s := range passed {
-			ds, err := p.deliveries(ws, statusEvent(p.opt.NewID("evt"), r, s, at))
+			ds, err := p.deliveries(ws, statusEvent(p.opt.NewID("evt"), r, s, at), r.ID)
 			if err != nil {
 				return nil, err
 			}

@@ -15,9 +15,11 @@ var ErrOutboxFull = store.ErrOutboxFull
 type Delivery = store.Delivery
 
 // deliveries builds ev's delivery to every endpoint of ws subscribed to
-// it. Retry times run on the pipeline's clock, not the event's timestamp,
-// which may come from a simulated journey.
-func (p *Pipeline) deliveries(ws string, ev Event) ([]store.Delivery, error) {
+// it. Deliveries with the same order (a message's id, for the events about
+// one message) reach an endpoint in the order they were queued. Retry
+// times run on the pipeline's clock, not the event's timestamp, which may
+// come from a simulated journey.
+func (p *Pipeline) deliveries(ws string, ev Event, order string) ([]store.Delivery, error) {
 	var out []store.Delivery
 	var body []byte
 	created := p.opt.Clock()
@@ -31,7 +33,8 @@ func (p *Pipeline) deliveries(ws string, ev Event) ([]store.Delivery, error) {
 				return nil, fmt.Errorf("encode %s event: %w", ev.Event, err)
 			}
 		}
-		out = append(out, store.Delivery{EventID: ev.ID, Event: ev.Event, URL: h.URL, Body: body, Created: created, Due: created})
+		out = append(out, store.Delivery{EventID: ev.ID, Event: ev.Event, URL: h.URL, Body: body,
+			Created: created, Due: created, Order: order})
 	}
 	return out, nil
 }

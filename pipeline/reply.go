@@ -51,7 +51,7 @@ func (p *Pipeline) VisitorResponded(ws string, r Reply) error {
 	err := p.resolveReply(ws, &r)
 	var ds []store.Delivery
 	if err == nil {
-		ds, err = p.deliveries(ws, respondedEvent(p.opt.NewID("evt"), &r))
+		ds, err = p.deliveries(ws, respondedEvent(p.opt.NewID("evt"), &r), "")
 	}
 	if err == nil {
 		err = p.store.Commit(context.Background(), &store.Batch{Workspace: ws, Deliveries: ds,

@@ -43,7 +43,7 @@ func (p *Pipeline) stage(b *store.Batch, ws string, m *message.Message) {
 	}
 	b.Messages = append(b.Messages, r)
 	b.QueueLimit, b.OutboxLimit = p.opt.QueueLen, p.opt.MaxOutbox
-	ds, err := p.deliveries(ws, sentEvent(p.opt.NewID("evt"), &r))
+	ds, err := p.deliveries(ws, sentEvent(p.opt.NewID("evt"), &r), r.ID)
 	if err != nil {
 		p.log.Error("webhook dropped", "workspace", ws, "event", EventMessageSent, "message_id", m.ID, "err", err)
 		return

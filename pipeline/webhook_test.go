@@ -4,10 +4,13 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -188,4 +191,58 @@ func TestFailedDeliveryIsRetried(t *testing.T) {
 	}
 	checkSignature(t, second)
 	waitFor(t, "an empty outbox", func() bool { n, _ := p.OutboxLen(ws); return n == 0 })
+}
+
+// The events about one message reach an endpoint in order (sent, then
+// delivered, then read) even when attempts fail and are retried.
+func TestMessageEventsStayInOrderThroughRetries(t *testing.T) {
+	var mu sync.Mutex
+	seen := map[string]bool{}
+	var got []string
+	rcv := newReceiver(t, nil)
+	rcv.answer = func(int64) int { return http.StatusNoContent }
+	rcv.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		id := r.Header.Get("Beckon-Delivery")
+		mu.Lock()
+		defer mu.Unlock()
+		if !seen[id] { // every first attempt fails
+			seen[id] = true
+			w.WriteHeader(http.StatusServiceUnavailable)
+			return
+		}
+		var ev struct {
+			Event string `json:"event"`
+			Data  struct {
+				MessageID string `json:"message_id"`
+				Status    string `json:"status"`
+			} `json:"data"`
+		}
+		json.Unmarshal(body, &ev)
+		got = append(got, ev.Data.MessageID+" "+strings.TrimPrefix(ev.Event, "live_chat.")+" "+ev.Data.Status)
+		w.WriteHeader(http.StatusNoContent)
+	})
+	p := newPipeline(t, Options{Workers: 4})
+	p.SetWorkspace(ws, []Webhook{{URL: rcv.URL, Secret: secret}})
+	start(t, p)
+	const n = 10
+	for i := range n {
+		id := fmt.Sprintf("msg_%d", i)
+		send(t, p, ws, msg(id, "v1", "s1"))
+		if err := p.Ack(ws, "v1", id, "read"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	waitFor(t, "every event", func() bool { mu.Lock(); defer mu.Unlock(); return len(got) == 3*n })
+	mu.Lock()
+	defer mu.Unlock()
+	next := map[string]int{}
+	want := []string{"message_sent ", "message_status delivered", "message_status read"}
+	for _, g := range got {
+		id, what, _ := strings.Cut(g, " ")
+		if what != want[next[id]] {
+			t.Errorf("%s: got %q, want %q next (all: %q)", id, what, want[next[id]], got)
+		}
+		next[id]++
+	}
 }

@@ -82,8 +82,9 @@ type Messages interface {
 // Outbox is the durable queue of webhook deliveries.
 type Outbox interface {
 	// DueDeliveries returns up to limit deliveries due at now, earliest
-	// first, leaving out those skip reports (nil: none), and the due time
-	// of the first delivery not yet due (zero when there is none).
+	// first, leaving out those skip reports (nil: none) and those that wait
+	// for an earlier one of their Order, and the due time of the first
+	// delivery not yet due (zero when there is none).
 	DueDeliveries(ws string, now time.Time, limit int, skip func(*Delivery) bool) ([]Delivery, time.Time, error)
 	// Delivered removes a delivery that reached its endpoint.
 	Delivered(ctx context.Context, ws string, d *Delivery) error
@@ -163,6 +164,10 @@ type Delivery struct {
 	Attempts  int        `json:"attempts"`
 	LastError string     `json:"last_error,omitempty"`
 	GaveUp    *time.Time `json:"gave_up,omitempty"`
+	// Order, when set, keeps deliveries in line: of the deliveries to one
+	// URL with the same Order, only the earliest queued is handed out,
+	// until it is delivered or given up.
+	Order string `json:"order,omitempty"`
 	// Key is the backend's handle on a queued delivery.
 	Key string `json:"-"`
 }

@@ -24,6 +24,7 @@ const (
 	bUndelivered  = "undelivered"      // visitor id/seq → message id
 	bOutbox       = "outbox"           // due time + delivery id → delivery (JSON)
 	bOutboxCounts = "outbox_counts"    // endpoint URL → deliveries waiting
+	bOutboxOrder  = "outbox_order"     // URL + 0 + order + 0 + delivery id → "": deliveries in line
 	bDead         = "dead_letter"      // give-up time + delivery id → delivery (JSON)
 	bIdempotency  = "idempotency"      // key → record (JSON)
 	bCounts       = "counts"           // hour + rule + "\x00" + name → count

@@ -65,9 +65,12 @@ func putDelivery(tx *bolt.Tx, ws string, d *store.Delivery, limit int) (bool, er
 		if err != nil {
 			return false, err
 		}
-		d.ID = fmt.Sprintf("dlv_%d", seq)
+		d.ID = fmt.Sprintf("dlv_%020d", seq)
 	}
 	if err := saveDelivery(b, d); err != nil {
+		return false, err
+	}
+	if err := line(tx, ws, d, true); err != nil {
 		return false, err
 	}
 	if err := addTo(tx, ws, d.URL, 1); err != nil {
@@ -85,6 +88,35 @@ func saveDelivery(b *bolt.Bucket, d *store.Delivery) error {
 	return b.Put([]byte(d.Key), raw)
 }
 
+// lineKey is a delivery's place in its line; ids sort in the order queued.
+func lineKey(d *store.Delivery) []byte {
+	return []byte(d.URL + "\x00" + d.Order + "\x00" + d.ID)
+}
+
+// line adds d to its line (in) or takes it out.
+func line(tx *bolt.Tx, ws string, d *store.Delivery, in bool) error {
+	if d.Order == "" {
+		return nil
+	}
+	b, err := wbucket(tx, ws, bOutboxOrder)
+	if err != nil {
+		return err
+	}
+	if in {
+		return b.Put(lineKey(d), nil)
+	}
+	return b.Delete(lineKey(d))
+}
+
+// waits reports whether an earlier delivery of d's line is still queued.
+func waits(lines *bolt.Bucket, d *store.Delivery) bool {
+	if d.Order == "" || lines == nil {
+		return false
+	}
+	k, _ := lines.Cursor().Seek([]byte(d.URL + "\x00" + d.Order + "\x00"))
+	return k != nil && string(k) != string(lineKey(d))
+}
+
 // DueDeliveries returns up to limit due deliveries, earliest first.
 func (s *Store) DueDeliveries(ws string, now time.Time, limit int, skip func(*store.Delivery) bool) ([]store.Delivery, time.Time, error) {
 	var out []store.Delivery
@@ -94,6 +126,7 @@ func (s *Store) DueDeliveries(ws string, now time.Time, limit int, skip func(*st
 		if b == nil {
 			return nil
 		}
+		lines := bucket(tx, ws, bOutboxOrder)
 		c := b.Cursor()
 		for k, v := c.First(); k != nil && len(out) < limit; k, v = c.Next() {
 			if at := keyTime(k); at.After(now) {
@@ -105,7 +138,7 @@ func (s *Store) DueDeliveries(ws string, now time.Time, limit int, skip func(*st
 				return fmt.Errorf("decode delivery %x: %w", k, err)
 			}
 			d.Key = string(k)
-			if skip == nil || !skip(&d) {
+			if (skip == nil || !skip(&d)) && !waits(lines, &d) {
 				out = append(out, d)
 			}
 		}
@@ -125,6 +158,9 @@ func take(tx *bolt.Tx, ws string, d *store.Delivery) error {
 		return fmt.Errorf("delivery %s: %w", d.ID, store.ErrNotFound)
 	}
 	if err := b.Delete([]byte(d.Key)); err != nil {
+		return err
+	}
+	if err := line(tx, ws, d, false); err != nil {
 		return err
 	}
 	if err := addTo(tx, ws, d.URL, -1); err != nil {

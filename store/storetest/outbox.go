@@ -113,3 +113,37 @@ func deadLettersKeepTheNewest(t *testing.T, s store.Store) {
 		t.Errorf("OutboxLen = %d after giving up on all", n)
 	}
 }
+
+// Deliveries of one Order to one URL go out one at a time, in the order
+// queued, even when a later one is due first; other URLs and orders do
+// not wait.
+func deliveriesInLine(t *testing.T, s store.Store) {
+	in := func(url, order string, due time.Time, event string) store.Delivery {
+		d := delivery(url, due, event)
+		d.Order = order
+		return d
+	}
+	commit(t, s, &store.Batch{Deliveries: []store.Delivery{
+		in("http://h/1", "m1", t0.Add(time.Minute), "sent"), in("http://h/1", "m1", t0, "delivered"),
+		in("http://h/2", "m1", t0, "elsewhere"), in("http://h/1", "m2", t0, "other message"),
+	}})
+	now := t0.Add(2 * time.Minute)
+	due, _, err := s.DueDeliveries(ws, now, 10, nil)
+	if err != nil || !eq(events(due), []string{"elsewhere", "other message", "sent"}) {
+		t.Fatalf("due = %v, %v; want the later-queued delivered to wait for sent", events(due), err)
+	}
+	sent := due[2]
+	sent.Attempts, sent.Due = 1, now.Add(time.Hour)
+	if err := s.Retry(ctx, ws, &sent); err != nil {
+		t.Fatal(err)
+	}
+	if due, _, _ := s.DueDeliveries(ws, now, 10, nil); !eq(events(due), []string{"elsewhere", "other message"}) {
+		t.Fatalf("while the first waits for its retry: %v", events(due))
+	}
+	if err := s.Delivered(ctx, ws, &sent); err != nil {
+		t.Fatal(err)
+	}
+	if due, _, _ := s.DueDeliveries(ws, now, 10, nil); !eq(events(due), []string{"delivered", "elsewhere", "other message"}) {
+		t.Fatalf("once the first is delivered: %v", events(due))
+	}
+}

@@ -34,6 +34,7 @@ func Run(t *testing.T, open Opener) {
 		{"OutboxOrderAndOutcomes", outboxOrderAndOutcomes},
 		{"OutboxLimitPerEndpoint", outboxLimitPerEndpoint},
 		{"DeadLettersKeepTheNewest", deadLettersKeepTheNewest},
+		{"DeliveriesInLine", deliveriesInLine},
 		{"Idempotency", idempotency},
 		{"Counts", counts},
 		{"SweepRetention", sweepRetention},

@@ -23,6 +23,11 @@ type Options struct {
 	NewID      func(prefix string) string // default prefix + "_" + 24 random hex digits
 	HTTPClient *http.Client               // default: no redirects followed
 	Logger     *slog.Logger               // default discards
+	// OnDelivery, when set, hears each message handed to the widget:
+	// DeliveryPushed (an open stream took it as it was sent),
+	// DeliveryQueued (no stream took it; it waits for the next) or
+	// DeliveryReplayed (a queued message, as a stream opened).
+	OnDelivery func(ws, outcome string)
 
 	Workers      int           // concurrent webhook deliveries; default 4
 	Timeout      time.Duration // per delivery attempt; default 10s
@@ -37,6 +42,13 @@ type Options struct {
 	StreamBuffer   int // per-stream channel capacity; default 32
 	MaxStreams     int // open streams per visitor, oldest closed; default 4
 }
+
+// Delivery outcomes reported to Options.OnDelivery.
+const (
+	DeliveryPushed   = "pushed"
+	DeliveryQueued   = "queued"
+	DeliveryReplayed = "replayed"
+)
 
 // jitter is the ± fraction applied to each retry delay, so endpoints that
 // failed together are not retried together.
@@ -109,6 +121,9 @@ func withDefaults(o Options) Options {
 	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.OnDelivery == nil {
+		o.OnDelivery = func(string, string) {}
 	}
 	setDefault(&o.Workers, 4)
 	setDefault(&o.Timeout, 10*time.Second)

@@ -33,7 +33,10 @@ func (s Sender) Deliver(m *message.Message) {
 	s.p.poke() // Stage's outbox entries are committed by now
 	if s.p.hub.offer(streamKey{s.ws, m.VisitorID}, m) > 0 {
 		s.p.markDelivered(s.ws, m.ID)
+		s.p.opt.OnDelivery(s.ws, DeliveryPushed)
+		return
 	}
+	s.p.opt.OnDelivery(s.ws, DeliveryQueued)
 }
 
 func (p *Pipeline) stage(b *store.Batch, ws string, m *message.Message) {

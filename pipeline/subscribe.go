@@ -19,6 +19,9 @@ func (p *Pipeline) Subscribe(ws, visitorID string) (<-chan *message.Message, fun
 	}
 	if ids := p.hub.finishReplay(k, s, queued); len(ids) > 0 {
 		p.markDelivered(ws, ids...)
+		for range ids {
+			p.opt.OnDelivery(ws, DeliveryReplayed)
+		}
 	}
 	return s.ch, func() { p.hub.remove(k, s) }
 }

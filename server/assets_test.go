@@ -39,15 +39,22 @@ func TestBeacon(t *testing.T) {
 }
 
 func TestDemoSite(t *testing.T) {
-	h := newHarness(t, "")
+	off := newHarness(t, "")
+	checkError(t, off.do("GET", "/", ""), 404, "not_found", "")
+	h := newHarness(t, "demo_site: true\n")
 	for path, want := range map[string]string{
 		"/":                   "<title>Northwind Heating & Air",
 		"/services/ac-repair": `data-site="site_demo"`,
 		"/pricing":            "<html",
 		"/spa/step-2":         `id="spa-demo"`,
+		"/avatar.svg":         "<svg",
 	} {
 		r := h.do("GET", path, "")
-		if r.status != 200 || r.header.Get("Content-Type") != "text/html; charset=utf-8" || !strings.Contains(string(r.raw), want) {
+		ctype := "text/html; charset=utf-8"
+		if strings.HasSuffix(path, ".svg") {
+			ctype = "image/svg+xml"
+		}
+		if r.status != 200 || r.header.Get("Content-Type") != ctype || !strings.Contains(string(r.raw), want) {
 			t.Errorf("%s: %d %s", path, r.status, r.header.Get("Content-Type"))
 		}
 	}

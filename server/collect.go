@@ -197,6 +197,8 @@ func (ws *workspace) collect(events []tracker.Event) (int, error) {
 			return i, fmt.Errorf("apply %s event of visitor %s: %w", ev.Type, ev.VisitorID, err)
 		}
 	}
-	ws.metrics.eventsAccepted(ws.id, len(events))
+	for _, ev := range events {
+		ws.metrics.eventAccepted(ws.id, ev.Type)
+	}
 	return len(events), nil
 }

@@ -25,7 +25,8 @@ type Config struct {
 	Workspaces []Workspace
 	Limits     Limits
 	Retention  Retention
-	// DemoSite serves the demo website at / (default true).
+	// DemoSite serves the demo website at /: the demo's default, and with
+	// a config file only when it says demo_site: true.
 	DemoSite bool
 	// ClientIPHeader names the header a reverse proxy puts the client's
 	// address in (e.g. X-Forwarded-For, whose last entry is used); empty
@@ -43,7 +44,23 @@ type Workspace struct {
 	EmbeddedRules []rules.Source
 	Sites         []Site
 	Webhooks      []pipeline.Webhook
+	Widget        Widget
 }
+
+// Widget is how the chat widget presents a workspace to its visitors.
+type Widget struct {
+	Name     string `yaml:"name" json:"name"`         // the sender's name, e.g. the company's
+	Avatar   string `yaml:"avatar" json:"avatar"`     // image URL, or a path on this server
+	Color    string `yaml:"color" json:"color"`       // brand colour, #rgb or #rrggbb
+	Launcher string `yaml:"launcher" json:"launcher"` // always (default) or on_message
+}
+
+// Launcher modes: the chat button is always shown, or only once a message
+// has arrived.
+const (
+	LauncherAlways    = "always"
+	LauncherOnMessage = "on_message"
+)
 
 // Site is one website that embeds beckon.js with data-site=Key.
 type Site struct {
@@ -157,6 +174,7 @@ type fileWorkspace struct {
 	Rules    []string      `yaml:"rules"`
 	Sites    []fileSite    `yaml:"sites"`
 	Webhooks []fileWebhook `yaml:"webhooks"`
+	Widget   Widget        `yaml:"widget"`
 }
 
 type fileRetention struct {

@@ -59,7 +59,7 @@ var idPattern = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
 
 func (c *checker) config(fc *fileConfig, dir string) *Config {
 	cfg := &Config{Listen: fc.Listen, DataDir: fc.DataDir, Limits: fc.Limits.withDefaults(),
-		DemoSite: fc.DemoSite == nil || *fc.DemoSite, ClientIPHeader: fc.ClientIPHeader}
+		DemoSite: fc.DemoSite != nil && *fc.DemoSite, ClientIPHeader: fc.ClientIPHeader}
 	if cfg.Listen == "" {
 		cfg.Listen = DefaultListen
 	} else if err := checkListen(cfg.Listen); err != nil {
@@ -93,6 +93,7 @@ func (c *checker) config(fc *fileConfig, dir string) *Config {
 		ws.Rules = c.rules(at, fw.Rules, dir)
 		ws.Sites = c.sites(at, fw.Sites, label, sites)
 		ws.Webhooks = c.webhooks(at, fw.Webhooks)
+		ws.Widget = c.widget(append(slices.Clone(at), "widget"), fw.Widget)
 		cfg.Workspaces = append(cfg.Workspaces, ws)
 	}
 	return cfg

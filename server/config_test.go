@@ -166,30 +166,6 @@ func TestRuleFileWatch(t *testing.T) {
 	})
 }
 
-func TestHealthAndMetrics(t *testing.T) {
-	h := newHarness(t, "")
-	if r := h.do("GET", "/healthz", ""); r.status != 200 || string(r.raw) != "{\"status\":\"ok\"}\n" {
-		t.Fatalf("healthz: %d %s", r.status, r.raw)
-	}
-	h.visit("v_m", "https://shop.example/services/ac-repair") // a rule sends
-	h.api("POST", "/v1/outbound/live-chat/message", `{"visitor_id":"v_m","message":"Hi","options":{"override_frequency_cap":true}}`)
-	r := h.do("GET", "/metrics", "")
-	for _, want := range []string{
-		`beckon_http_requests_total{route="collect",code="202"} 1`,
-		`beckon_http_requests_total{route="send_message",code="200"} 1`,
-		`beckon_http_requests_total{route="healthz",code="200"} 1`,
-		`beckon_events_accepted_total{workspace="ws_a"} 1`,
-		`beckon_messages_sent_total{workspace="ws_a",source="api"} 1`,
-		`beckon_messages_sent_total{workspace="ws_a",source="rule"} 1`,
-		`beckon_rule_messages_sent_total{workspace="ws_a",rule="ac-repair-offer"} 1`,
-		`beckon_open_streams 0`,
-	} {
-		if !strings.Contains(string(r.raw), want+"\n") {
-			t.Errorf("metrics lack %s:\n%s", want, r.raw)
-		}
-	}
-}
-
 // newTestServer serves srv's handler until the test ends.
 func newTestServer(t *testing.T, srv *server.Server) *httptest.Server {
 	ts := httptest.NewServer(srv.Handler())

@@ -38,6 +38,7 @@ func DemoConfig(dataDir, addr, key string) (*Config, error) {
 		ID:        DemoWorkspace,
 		KeyHashes: [][sha256.Size]byte{sha256.Sum256([]byte(key))},
 		Sites:     []Site{{Key: DemoSiteKey, Origins: demoOrigins(addr)}},
+		Widget:    Widget{Name: "Northwind Heating & Air", Avatar: "/avatar.svg", Launcher: LauncherAlways},
 	}
 	if _, err := os.Stat(DemoRulesFile); err == nil {
 		ws.Rules = []string{DemoRulesFile}

@@ -78,6 +78,12 @@ type delivery struct {
 // into a temp dir, starts a webhook receiver and the server.
 func newHarness(t *testing.T, extra string, options ...func(*server.Options)) *harness {
 	t.Helper()
+	return newHarnessWith(t, func(cfg string) string { return cfg + extra }, options...)
+}
+
+// newHarnessWith is newHarness with the configuration edited by edit.
+func newHarnessWith(t *testing.T, edit func(string) string, options ...func(*server.Options)) *harness {
+	t.Helper()
 	h := &harness{t: t, dir: t.TempDir(), clock: engine.NewVirtualClock(t0), hooks: make(chan delivery, 16)}
 	if len(options) > 0 {
 		h.options = options[0]
@@ -88,7 +94,7 @@ func newHarness(t *testing.T, extra string, options ...func(*server.Options)) *h
 	}))
 	t.Cleanup(recv.Close)
 	writeFile(t, filepath.Join(h.dir, "rules.yaml"), readFile(t, "testdata/rules.yaml"))
-	cfgText := strings.Replace(configYAML, "HOOK", recv.URL+"/hooks", 1) + extra
+	cfgText := edit(strings.Replace(configYAML, "HOOK", recv.URL+"/hooks", 1))
 	writeFile(t, filepath.Join(h.dir, "beckon.yaml"), cfgText)
 	cfg, err := server.LoadConfig(filepath.Join(h.dir, "beckon.yaml"))
 	if err != nil {

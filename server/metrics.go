@@ -1,145 +1,100 @@
 package server
 
 import (
-	"fmt"
-	"io"
 	"net/http"
-	"slices"
-	"strings"
-	"sync"
+	"strconv"
 	"sync/atomic"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
-// metrics are the server's counters, written in the Prometheus text format
-// by hand: a handful of labelled counters does not need a client library.
+// metrics are the server's Prometheus metrics, in a registry of its own
+// (never the global one), so that two servers in one process, as in tests,
+// do not share counts.
 type metrics struct {
-	mu       sync.Mutex
-	requests map[[2]string]uint64 // route, status code
-	events   map[string]uint64    // workspace
-	sent     map[[2]string]uint64 // workspace, source (rule or api)
-	webhooks map[[2]string]uint64 // event, result (delivered or failed)
-	streams  atomic.Int64
+	reg        *prometheus.Registry
+	latency    *prometheus.HistogramVec // route, code
+	events     *prometheus.CounterVec   // workspace, type
+	sent       *prometheus.CounterVec   // workspace, source, rule
+	deliveries *prometheus.CounterVec   // workspace, outcome
+	webhooks   *prometheus.CounterVec   // event, outcome
+	reloads    *prometheus.CounterVec   // workspace, outcome
+	reloadOK   *prometheus.GaugeVec     // workspace
+	reloadAt   *prometheus.GaugeVec     // workspace
+	streams    atomic.Int64
 }
 
 func newMetrics() *metrics {
-	return &metrics{requests: map[[2]string]uint64{}, events: map[string]uint64{},
-		sent: map[[2]string]uint64{}, webhooks: map[[2]string]uint64{}}
+	m := &metrics{reg: prometheus.NewRegistry()}
+	m.latency = prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Name: "beckon_http_request_duration_seconds", Help: "Time to answer an HTTP request, by route and status code (a stream counts until it ends).",
+		Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 10},
+	}, []string{"route", "code"})
+	m.events = counterVec("beckon_events_accepted_total", "Beacon events accepted by /v1/collect, by type.", "workspace", "type")
+	m.sent = counterVec("beckon_messages_sent_total", "Messages sent, by source (rule or api) and rule (empty for api).", "workspace", "source", "rule")
+	m.deliveries = counterVec("beckon_deliveries_total", "Messages handed to the widget: pushed to an open stream, queued for the next, or replayed from the queue as a stream opened.", "workspace", "outcome")
+	m.webhooks = counterVec("beckon_webhook_attempts_total", "Webhook delivery attempts by event and outcome (delivered: a 2xx answer; failed: anything else).", "event", "outcome")
+	m.reloads = counterVec("beckon_rules_reloads_total", "Rule reloads by outcome (success or failure).", "workspace", "outcome")
+	m.reloadOK = prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "beckon_rules_last_reload_successful",
+		Help: "1 when the workspace's last rule load succeeded, 0 when it failed and the previous rules still run."}, []string{"workspace"})
+	m.reloadAt = prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "beckon_rules_last_reload_success_timestamp_seconds",
+		Help: "When the rules running now were loaded (Unix time)."}, []string{"workspace"})
+	streams := prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "beckon_open_streams", Help: "Open widget message streams."},
+		func() float64 { return float64(m.streams.Load()) })
+	m.reg.MustRegister(m.latency, m.events, m.sent, m.deliveries, m.webhooks, m.reloads, m.reloadOK, m.reloadAt, streams,
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	return m
 }
 
-func (m *metrics) request(route string, code int) {
-	m.mu.Lock()
-	m.requests[[2]string{route, fmt.Sprint(code)}]++
-	m.mu.Unlock()
+func counterVec(name, help string, labels ...string) *prometheus.CounterVec {
+	return prometheus.NewCounterVec(prometheus.CounterOpts{Name: name, Help: help}, labels)
 }
 
-func (m *metrics) eventsAccepted(ws string, n int) {
-	m.mu.Lock()
-	m.events[ws] += uint64(n)
-	m.mu.Unlock()
+// request records one answered request. Latency is elapsed wall time,
+// which the injected clock (the domain's time) does not measure.
+func (m *metrics) request(route string, code int, took time.Duration) {
+	m.latency.WithLabelValues(route, strconv.Itoa(code)).Observe(took.Seconds())
 }
 
-func (m *metrics) messageSent(ws, source string) {
-	m.mu.Lock()
-	m.sent[[2]string{ws, source}]++
-	m.mu.Unlock()
+func (m *metrics) eventAccepted(ws, typ string) { m.events.WithLabelValues(ws, typ).Inc() }
+
+func (m *metrics) messageSent(ws, source, rule string) { m.sent.WithLabelValues(ws, source, rule).Inc() }
+
+func (m *metrics) delivery(ws, outcome string) { m.deliveries.WithLabelValues(ws, outcome).Inc() }
+
+func (m *metrics) webhook(event, outcome string) { m.webhooks.WithLabelValues(event, outcome).Inc() }
+
+// rulesLoaded records that a workspace's rules were loaded at at (at start
+// or by a reload): they are the ones running.
+func (m *metrics) rulesLoaded(ws string, at time.Time) {
+	m.reloadOK.WithLabelValues(ws).Set(1)
+	m.reloadAt.WithLabelValues(ws).Set(float64(at.UnixNano()) / 1e9)
 }
 
-func (m *metrics) webhook(event, result string) {
-	m.mu.Lock()
-	m.webhooks[[2]string{event, result}]++
-	m.mu.Unlock()
-}
-
-// gauge is a value read at scrape time, with its labels.
-type gauge struct {
-	labels string
-	value  float64
-}
-
-// write renders every metric; extra holds the gauges and counters read from
-// the engines and pipeline at scrape time, by metric name.
-func (m *metrics) write(w io.Writer, extra func(name string) []gauge) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	family(w, "beckon_http_requests_total", "counter", "HTTP requests by route and status code.",
-		pairs(m.requests, "route", "code"))
-	family(w, "beckon_events_accepted_total", "counter", "Beacon events accepted by /v1/collect.",
-		singles(m.events, "workspace"))
-	family(w, "beckon_messages_sent_total", "counter", "Messages sent, by source: rule or api.",
-		pairs(m.sent, "workspace", "source"))
-	family(w, "beckon_rule_messages_sent_total", "counter", "Messages sent by each loaded rule since the server started.",
-		extra("rule_sent"))
-	family(w, "beckon_webhooks_total", "counter", "Webhook delivery attempts by event and result (delivered or failed).",
-		pairs(m.webhooks, "event", "result"))
-	family(w, "beckon_webhook_outbox", "gauge", "Webhook deliveries waiting in the outbox.", extra("outbox"))
-	family(w, "beckon_open_streams", "gauge", "Open widget message streams.",
-		[]gauge{{value: float64(m.streams.Load())}})
-}
-
-func family(w io.Writer, name, kind, help string, samples []gauge) {
-	fmt.Fprintf(w, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, kind)
-	slices.SortFunc(samples, func(a, b gauge) int { return strings.Compare(a.labels, b.labels) })
-	for _, s := range samples {
-		fmt.Fprintf(w, "%s%s %v\n", name, s.labels, s.value)
+// reloaded counts a reload; a failed one keeps the previous rules running.
+func (m *metrics) reloaded(ws string, ok bool) {
+	if !ok {
+		m.reloads.WithLabelValues(ws, "failure").Inc()
+		m.reloadOK.WithLabelValues(ws).Set(0)
+		return
 	}
+	m.reloads.WithLabelValues(ws, "success").Inc()
 }
 
-func pairs(m map[[2]string]uint64, k1, k2 string) []gauge {
-	out := make([]gauge, 0, len(m))
-	for k, v := range m {
-		out = append(out, gauge{labels: labels(k1, k[0], k2, k[1]), value: float64(v)})
-	}
-	return out
+// metricsPage is GET /metrics, in the Prometheus text format.
+func (s *Server) metricsPage(w http.ResponseWriter, r *http.Request) {
+	s.metricsHandler.ServeHTTP(w, r)
 }
 
-func singles(m map[string]uint64, k string) []gauge {
-	out := make([]gauge, 0, len(m))
-	for l, v := range m {
-		out = append(out, gauge{labels: labels(k, l), value: float64(v)})
-	}
-	return out
+func (s *Server) newMetricsHandler() http.Handler {
+	s.metrics.reg.MustRegister(scrapeCollector{s})
+	return promhttp.HandlerFor(s.metrics.reg, promhttp.HandlerOpts{ErrorLog: slogPrinter{s}})
 }
 
-var labelEscaper = strings.NewReplacer(`\`, `\\`, `"`, `\"`, "\n", `\n`)
+// slogPrinter passes promhttp's errors to the server's logger.
+type slogPrinter struct{ s *Server }
 
-// labels renders {k1="v1",k2="v2"} from alternating names and values.
-func labels(kv ...string) string {
-	var b strings.Builder
-	b.WriteByte('{')
-	for i := 0; i+1 < len(kv); i += 2 {
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		fmt.Fprintf(&b, `%s="%s"`, kv[i], labelEscaper.Replace(kv[i+1]))
-	}
-	b.WriteByte('}')
-	return b.String()
-}
-
-// countingTransport counts the pipeline's webhook attempts by their
-// outcome: a 2xx answer is delivered, anything else failed.
-type countingTransport struct {
-	next http.RoundTripper
-	m    *metrics
-}
-
-func (t countingTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	resp, err := t.next.RoundTrip(req)
-	result := "delivered"
-	if err != nil || resp.StatusCode < 200 || resp.StatusCode > 299 {
-		result = "failed"
-	}
-	t.m.webhook(req.Header.Get("Beckon-Event"), result)
-	return resp, err
-}
-
-// webhookClient is the pipeline's HTTP client: like its default, it never
-// follows redirects (a redirect is not a delivery), and it counts attempts.
-func webhookClient(m *metrics) *http.Client {
-	return &http.Client{
-		Transport: countingTransport{next: http.DefaultTransport, m: m},
-		CheckRedirect: func(*http.Request, []*http.Request) error {
-			return http.ErrUseLastResponse
-		},
-	}
-}
+func (p slogPrinter) Println(v ...any) { p.s.log.Error("metrics", "err", v) }

@@ -209,27 +209,3 @@ func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(code)
 	fmt.Fprintf(w, "{\"status\":%q}\n", status)
 }
-
-// metricsPage is GET /metrics, in the Prometheus text format.
-func (s *Server) metricsPage(w http.ResponseWriter, r *http.Request) {
-	w.Header().Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
-	s.metrics.write(w, s.scrape)
-}
-
-// scrape reads the values kept by the engines and the pipeline.
-func (s *Server) scrape(name string) []gauge {
-	var out []gauge
-	for _, ws := range s.order {
-		switch name {
-		case "rule_sent":
-			for _, st := range ws.eng.RuleStats() {
-				out = append(out, gauge{labels: labels("workspace", ws.id, "rule", st.Name), value: float64(st.Sent)})
-			}
-		case "outbox":
-			if n, err := ws.pipe.OutboxLen(ws.id); err == nil {
-				out = append(out, gauge{labels: labels("workspace", ws.id), value: float64(n)})
-			}
-		}
-	}
-	return out
-}

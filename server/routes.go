@@ -3,6 +3,7 @@ package server
 import (
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/gorilla/mux"
 )
@@ -26,12 +27,14 @@ func (s *Server) routes() http.Handler {
 	r.HandleFunc("/v1/stream", s.stream).Methods(get).Name("stream")
 	r.HandleFunc("/v1/reply", s.reply).Methods(post).Name("reply")
 	r.HandleFunc("/v1/ack", s.ack).Methods(post).Name("ack")
+	r.HandleFunc("/v1/widget", s.widgetSettings).Methods(get).Name("widget")
 	r.HandleFunc("/v1/{endpoint:collect|stream|reply|ack}", s.preflight).Methods(options).Name("preflight")
 
 	r.HandleFunc("/beckon.js", s.beacon).Methods(get, head).Name("beacon")
 	r.HandleFunc("/beckon.{hash:[0-9a-f]+}.js", s.hashedBeacon).Methods(get, head).Name("beacon_hashed")
 	r.HandleFunc("/healthz", s.healthz).Methods(get, head).Name("healthz")
 	r.HandleFunc("/metrics", s.metricsPage).Methods(get).Name("metrics")
+	r.HandleFunc("/openapi.json", s.openAPI).Methods(get, head).Name("openapi")
 	if s.cfg.DemoSite {
 		// notAPI comes first: mux lets a later route's matching path turn an
 		// earlier 405 into a 404.
@@ -69,6 +72,7 @@ func (s *Server) nameRoute(next http.Handler) http.Handler {
 // panic, and a count in the metrics.
 func (s *Server) observe(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
 		rq := &request{id: s.newID("req"), route: "unmatched"}
 		r = withValue(r, requestKey, rq)
 		rec := &statusRecorder{ResponseWriter: w}
@@ -84,7 +88,7 @@ func (s *Server) observe(next http.Handler) http.Handler {
 					s.fail(rec, r, errInternal)
 				}
 			}
-			s.metrics.request(rq.route, rec.code())
+			s.metrics.request(rq.route, rec.code(), time.Since(start))
 		}()
 		next.ServeHTTP(rec, r)
 	})

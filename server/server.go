@@ -67,6 +67,8 @@ type Server struct {
 	script      beaconAsset
 	handler     http.Handler
 
+	metricsHandler http.Handler
+
 	cancel     context.CancelFunc
 	background sync.WaitGroup
 	endOnce    sync.Once
@@ -90,6 +92,7 @@ func New(opts Options) (*Server, error) {
 	s.publicLimit = newLimiter(s.limits.CollectPerSecond, s.limits.CollectBurst, s.clock.Now)
 	po := opts.Pipeline
 	po.Store, po.Clock, po.Logger, po.HTTPClient = s.store, s.clock.Now, s.log, webhookClient(s.metrics)
+	po.OnDelivery = s.metrics.delivery
 	pipe, err := pipeline.New(po)
 	if err != nil {
 		return nil, err
@@ -100,6 +103,7 @@ func New(opts Options) (*Server, error) {
 			return nil, err
 		}
 	}
+	s.metricsHandler = s.newMetricsHandler()
 	s.handler = s.routes()
 	return s, nil
 }

@@ -25,11 +25,15 @@ type streamMessage struct {
 	QuickReplies    []message.QuickReply `json:"quick_replies"`
 	Personalization map[string]any       `json:"personalization"`
 	Options         map[string]any       `json:"options"`
+	SentAt          string               `json:"sent_at,omitempty"` // RFC 3339, for the widget's time stamps
 }
 
 func newStreamMessage(m *message.Message) streamMessage {
 	sm := streamMessage{MessageID: m.ID, SessionID: m.SessionID, Message: m.Message,
 		QuickReplies: m.QuickReplies, Personalization: m.Personalization, Options: m.Options}
+	if !m.Time.IsZero() {
+		sm.SentAt = m.Time.UTC().Format(time.RFC3339)
+	}
 	if sm.QuickReplies == nil {
 		sm.QuickReplies = []message.QuickReply{}
 	}

@@ -98,8 +98,10 @@ func (s *Server) decodeWidget(w http.ResponseWriter, r *http.Request, v any, sit
 // once, then queues the live_chat.visitor_responded webhook with the
 // button's label and action and the score after the reply.
 func (ws *workspace) reply(q *replyRequest) (engine.Result, error) {
+	var rule string
 	if q.MessageID != "" {
-		if err := ws.checkAnswered(q); err != nil {
+		var err error
+		if rule, err = ws.checkAnswered(q); err != nil {
 			return engine.Result{}, err
 		}
 	}
@@ -117,6 +119,7 @@ func (ws *workspace) reply(q *replyRequest) (engine.Result, error) {
 	if q.QuickReply != nil {
 		rep.QuickReply = &pipeline.QuickReplyClick{Value: got.QuickReply, Action: got.Action}
 	}
+	ws.logReply(q, res.SessionID, rule)
 	err = ws.pipe.VisitorResponded(ws.id, rep)
 	if errors.Is(err, pipeline.ErrOutboxFull) {
 		return res, errUnavailable("the webhook outbox is full; try again later", time.Minute)
@@ -124,26 +127,38 @@ func (ws *workspace) reply(q *replyRequest) (engine.Result, error) {
 	return res, err
 }
 
+// logReply records a reply with its ids: what the visitor typed stays out
+// of the log.
+func (ws *workspace) logReply(q *replyRequest, sessionID, rule string) {
+	kind, value := "text", ""
+	if q.QuickReply != nil {
+		kind, value = "quick_reply", q.QuickReply.Value
+	}
+	ws.log.Info("visitor replied", "message_id", q.MessageID, "session_id", sessionID, "visitor_id", q.VisitorID,
+		"rule", rule, "kind", kind, "value", value)
+}
+
 // checkAnswered checks that the answered message is the visitor's, of the
-// session named, and offered the clicked value.
-func (ws *workspace) checkAnswered(q *replyRequest) error {
+// session named, and offered the clicked value. It returns the message's
+// rule (empty for an API send).
+func (ws *workspace) checkAnswered(q *replyRequest) (string, error) {
 	rec, err := ws.pipe.Message(ws.id, q.MessageID)
 	if errors.Is(err, pipeline.ErrNotFound) || (err == nil && rec.VisitorID != q.VisitorID) {
-		return errNotFound("not_found", "message_id", "this visitor has no message %s", quote(q.MessageID))
+		return "", errNotFound("not_found", "message_id", "this visitor has no message %s", quote(q.MessageID))
 	}
 	if err != nil {
-		return err
+		return "", err
 	}
 	if q.SessionID != "" && q.SessionID != rec.SessionID {
-		return errNotFound("session_not_found", "session_id", "message %s is not of session %s", quote(q.MessageID), quote(q.SessionID))
+		return "", errNotFound("session_not_found", "session_id", "message %s is not of session %s", quote(q.MessageID), quote(q.SessionID))
 	}
 	if q.QuickReply == nil {
-		return nil
+		return rec.Rule, nil
 	}
 	if _, offered := rec.QuickReply(q.QuickReply.Value); !offered {
-		return errInvalid("quick_reply.value", "message %s offered no quick reply %s", quote(q.MessageID), quote(q.QuickReply.Value))
+		return "", errInvalid("quick_reply.value", "message %s offered no quick reply %s", quote(q.MessageID), quote(q.QuickReply.Value))
 	}
-	return nil
+	return rec.Rule, nil
 }
 
 // ackRequest is the widget's receipt for a message.

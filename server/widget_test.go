@@ -102,10 +102,10 @@ func TestConversation(t *testing.T) {
 	first := next(t, events, "the rule's message")
 	offer := mustJSON(t, []byte(first.data))
 	if first.event != "message" || !slices.Equal(sortedKeys(offer),
-		[]string{"message", "message_id", "options", "personalization", "quick_replies", "session_id"}) {
+		[]string{"message", "message_id", "options", "personalization", "quick_replies", "sent_at", "session_id"}) {
 		t.Fatalf("event %+v", first)
 	}
-	if offer["message"] != "Need a hand with your AC?" || obj(offer["personalization"])["current_interest"] != "AC Repair" ||
+	if offer["message"] != "Need a hand with your AC?" || offer["sent_at"] != "2026-01-20T14:30:00Z" || obj(offer["personalization"])["current_interest"] != "AC Repair" ||
 		len(offer["quick_replies"].([]any)) != 2 {
 		t.Fatalf("message %s", first.data)
 	}
@@ -143,7 +143,7 @@ func TestConversation(t *testing.T) {
 
 	eventually(t, "the webhook is counted", func() bool {
 		return strings.Contains(string(h.do("GET", "/metrics", "").raw),
-			`beckon_webhooks_total{event="live_chat.visitor_responded",result="delivered"} 1`+"\n")
+			`beckon_webhook_attempts_total{event="live_chat.visitor_responded",outcome="delivered"} 1`+"\n")
 	})
 
 	ack := `{"site":"site_a","visitor_id":"v_talk","message_id":"` + messageID + `","status":"read"}`

@@ -41,7 +41,8 @@ type workspace struct {
 
 func newWorkspace(s *Server, wc Workspace) (*workspace, error) {
 	ws := &workspace{id: wc.ID, cfg: wc, log: s.log.With("workspace", wc.ID), clock: s.clock, store: s.store, pipe: s.pipe,
-		metrics: s.metrics, sender: &sender{Sender: s.pipe.Sender(wc.ID), ws: wc.ID, metrics: s.metrics}}
+		metrics: s.metrics}
+	ws.sender = &sender{Sender: s.pipe.Sender(wc.ID), ws: wc.ID, metrics: s.metrics, log: ws.log}
 	set, diags, err := ws.loadRules()
 	if err != nil {
 		return nil, err
@@ -61,6 +62,7 @@ func newWorkspace(s *Server, wc Workspace) (*workspace, error) {
 func (ws *workspace) markLoaded() {
 	t := ws.clock.Now().UTC()
 	ws.loadedAt.Store(&t)
+	ws.metrics.rulesLoaded(ws.id, t)
 }
 
 // rulesError is a rule set that did not load.
@@ -73,11 +75,13 @@ func (e *rulesError) Error() string {
 	return fmt.Sprintf("workspace %s: rules do not load:\n%s", e.workspace, e.diags.Error())
 }
 
-// sender is the pipeline's sender for a workspace, counting sends.
+// sender is the pipeline's sender for a workspace, counting and logging
+// sends. The log carries ids and the rule, never the message's text.
 type sender struct {
 	pipeline.Sender
 	ws      string
 	metrics *metrics
+	log     *slog.Logger
 }
 
 func (s *sender) Deliver(m *message.Message) {
@@ -86,7 +90,9 @@ func (s *sender) Deliver(m *message.Message) {
 	if m.Rule != "" {
 		source = "rule"
 	}
-	s.metrics.messageSent(s.ws, source)
+	s.metrics.messageSent(s.ws, source, m.Rule)
+	s.log.Info("message sent", "message_id", m.ID, "session_id", m.SessionID, "visitor_id", m.VisitorID,
+		"source", source, "rule", m.Rule)
 }
 
 // loadRules loads the workspace's rule files through its loader, or its
@@ -128,11 +134,13 @@ func (ws *workspace) reload() error {
 		for _, d := range diags.Errors() {
 			ws.log.Error("rules reload failed; the previous rules stay", "diagnostic", d.String())
 		}
+		ws.metrics.reloaded(ws.id, false)
 		return &rulesError{workspace: ws.id, diags: diags.Errors()}
 	}
 	set := ws.loader.Current()
 	ws.logWarnings(diags)
 	ws.eng.Reload(set)
+	ws.metrics.reloaded(ws.id, true)
 	ws.markLoaded()
 	ws.log.Info("rules reloaded", "rules", len(set.Rules), "files", set.Files)
 	return nil

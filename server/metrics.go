@@ -61,7 +61,9 @@ func (m *metrics) request(route string, code int, took time.Duration) {
 
 func (m *metrics) eventAccepted(ws, typ string) { m.events.WithLabelValues(ws, typ).Inc() }
 
-func (m *metrics) messageSent(ws, source, rule string) { m.sent.WithLabelValues(ws, source, rule).Inc() }
+func (m *metrics) messageSent(ws, source, rule string) {
+	m.sent.WithLabelValues(ws, source, rule).Inc()
+}
 
 func (m *metrics) delivery(ws, outcome string) { m.deliveries.WithLabelValues(ws, outcome).Inc() }
 

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"flag"
 	"fmt"
 	"io"
 	"strings"
@@ -27,13 +28,18 @@ func check(args []string, stdout, stderr io.Writer) int {
 }
 
 func test(args []string, stdout, stderr io.Writer) int {
-	if len(args) == 0 {
-		fmt.Fprintln(stderr, "usage: beckon test FILE...")
+	fs := flag.NewFlagSet("test", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	junitPath := fs.String("junit", "", "also write the results as JUnit XML to this file")
+	if err := fs.Parse(interleaved(args, fs)); err != nil || fs.NArg() == 0 {
+		fmt.Fprintln(stderr, "usage: beckon test [--junit FILE] FILE...")
 		return 2
 	}
+	var report junitReport
 	passed, failed := 0, 0
-	for _, path := range args {
+	for _, path := range fs.Args() {
 		outcomes, err := journey.RunTestFile(path)
+		report.file(path, outcomes, err)
 		if err != nil {
 			fmt.Fprintf(stdout, "FAIL %s\n  %v\n", path, err)
 			failed++
@@ -49,6 +55,12 @@ func test(args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	fmt.Fprintf(stdout, "%d passed, %d failed\n", passed, failed)
+	if *junitPath != "" {
+		if err := report.write(*junitPath); err != nil {
+			fmt.Fprintln(stderr, err)
+			return 1
+		}
+	}
 	if failed > 0 {
 		return 1
 	}

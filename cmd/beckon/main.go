@@ -12,7 +12,7 @@ const usage = `beckon: a rules-based proactive engagement engine
 
 Usage:
   beckon check FILE...                          validate rule files
-  beckon test FILE...                           run rule tests
+  beckon test [--junit FILE] FILE...            run rule tests (--junit: also write JUnit XML)
   beckon simulate --rules FILE [--format text|json] [--explain] JOURNEY...
                                                 replay journeys through the engine
   beckon serve [--config FILE] [--addr HOST:PORT] [--data DIR]

@@ -48,12 +48,16 @@ func simulate(args []string, stdout, stderr io.Writer) int {
 		journeys = append(journeys, js...)
 	}
 	text := &journey.Timeline{W: stdout, Explain: *explain}
-	for _, j := range journeys {
+	bar := newProgress(stderr, len(journeys))
+	for i, j := range journeys {
+		bar.clear()
 		if err := simulateOne(set, j, *format, text, stderr); err != nil {
 			fmt.Fprintln(stderr, err)
 			return 1
 		}
+		bar.show(i + 1)
 	}
+	bar.clear()
 	return 0
 }
 

@@ -16,6 +16,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -45,7 +46,11 @@ type site struct {
 	url   string          // the server's origin, e.g. http://127.0.0.1:41234
 	tab   context.Context // the browser tab; it carries the test's deadline
 	hooks chan delivery   // what the webhook receiver got
+	pages *pageServer     // pages of another origin that embed the beacon
 }
+
+// testWidget is how the widget presents the test workspace.
+var testWidget = server.Widget{Name: "Northwind Heating & Air", Avatar: "/avatar.svg", Color: "#0f766e", Launcher: server.LauncherAlways}
 
 // delivery is one webhook request.
 type delivery struct {
@@ -55,7 +60,8 @@ type delivery struct {
 
 // startSite starts everything a test needs: it skips the test when there
 // is no browser, unless BECKON_REQUIRE_BROWSER=1 says the run must have one.
-func startSite(t *testing.T) *site {
+// edits adjust the workspace's configuration.
+func startSite(t *testing.T, edits ...func(*server.Workspace)) *site {
 	t.Helper()
 	if _, err := os.Stat(chromiumPath); err != nil {
 		if os.Getenv("BECKON_REQUIRE_BROWSER") == "1" {
@@ -63,9 +69,9 @@ func startSite(t *testing.T) *site {
 		}
 		t.Skipf("no browser at %s (install chromium, or set BECKON_REQUIRE_BROWSER=1 to make this a failure)", chromiumPath)
 	}
-	s := &site{t: t, hooks: make(chan delivery, 16)}
+	s := &site{t: t, hooks: make(chan delivery, 16), pages: startPages(t)}
 	hookURL := s.startReceiver()
-	s.startServer(hookURL)
+	s.startServer(hookURL, edits)
 	s.startBrowser()
 	return s
 }
@@ -85,7 +91,7 @@ func (s *site) startReceiver() string {
 
 // startServer runs a server over a bbolt file in a temp dir. The listener
 // comes first, so that the site's origin is known to the config.
-func (s *site) startServer(hookURL string) {
+func (s *site) startServer(hookURL string, edits []func(*server.Workspace)) {
 	t := s.t
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -96,19 +102,19 @@ func (s *site) startServer(hookURL string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg := &server.Config{
-		Listen:   ln.Addr().String(),
-		DataDir:  t.TempDir(),
-		DemoSite: true,
-		Workspaces: []server.Workspace{{
-			ID:        workspaceID,
-			KeyHashes: [][sha256.Size]byte{sha256.Sum256([]byte(apiKey))},
-			Rules:     []string{rulesPath},
-			Sites:     []server.Site{{Key: siteKey, Origins: []string{s.url}}},
-			Webhooks: []pipeline.Webhook{{URL: hookURL, Secret: webhookSecret,
-				Events: []string{"live_chat.visitor_responded"}}},
-		}},
+	ws := server.Workspace{
+		ID:        workspaceID,
+		KeyHashes: [][sha256.Size]byte{sha256.Sum256([]byte(apiKey))},
+		Rules:     []string{rulesPath},
+		Sites:     []server.Site{{Key: siteKey, Origins: []string{s.url, s.pages.url}}},
+		Webhooks: []pipeline.Webhook{{URL: hookURL, Secret: webhookSecret,
+			Events: []string{"live_chat.visitor_responded"}}},
+		Widget: testWidget,
 	}
+	for _, edit := range edits {
+		edit(&ws)
+	}
+	cfg := &server.Config{Listen: ln.Addr().String(), DataDir: t.TempDir(), DemoSite: true, Workspaces: []server.Workspace{ws}}
 	db, err := boltstore.Open(cfg.DBPath(), boltstore.Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -157,6 +163,7 @@ func (s *site) startBrowser() {
 		chromedp.Flag("disable-sync", true),
 		chromedp.Flag("no-first-run", true),
 		chromedp.Flag("disable-quic", true),
+		chromedp.WindowSize(1280, 800),
 	)
 	deadline, cancelDeadline := context.WithTimeout(context.Background(), testTimeout)
 	alloc, cancelAlloc := chromedp.NewExecAllocator(deadline, opts...)
@@ -332,4 +339,42 @@ func decodeObject(t *testing.T, b []byte) map[string]any {
 		t.Fatalf("more than one JSON value: %s", b)
 	}
 	return m
+}
+
+// pageServer serves test pages from an origin of its own, as a customer's
+// site would embed the beacon from Beckon's.
+type pageServer struct {
+	url   string
+	mu    sync.Mutex
+	pages map[string]string // path → HTML
+}
+
+func startPages(t *testing.T) *pageServer {
+	p := &pageServer{pages: map[string]string{}}
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p.mu.Lock()
+		html, ok := p.pages[r.URL.Path]
+		p.mu.Unlock()
+		if !ok {
+			http.NotFound(w, r)
+			return
+		}
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		io.WriteString(w, html)
+	}))
+	t.Cleanup(ts.Close)
+	p.url = ts.URL
+	return p
+}
+
+// add serves a page at path whose body is body, with the beacon's script
+// tag carrying attrs (e.g. ` data-lang="fr"`); it returns the page's URL.
+func (s *site) page(path, attrs, body string) string {
+	s.pages.mu.Lock()
+	defer s.pages.mu.Unlock()
+	s.pages.pages[path] = `<!doctype html><html lang="en"><head><meta charset="utf-8">` +
+		`<meta name="viewport" content="width=device-width, initial-scale=1"><title>Test page</title>` +
+		`<script defer src="` + s.url + `/beckon.js" data-site="` + siteKey + `"` + attrs + `></script></head>` +
+		`<body>` + body + `</body></html>`
+	return s.pages.url + path
 }

@@ -56,7 +56,10 @@ func TestProactiveMessageQuickReplyAndWebhook(t *testing.T) {
 	visitorID := s.open("/services/ac-repair")
 
 	// The rule waits for min_wait and its `for`; the deadline bounds the wait.
-	s.run("the rule's message appears", chromedp.WaitVisible(chromedp.CSS("#beckon-widget .beckon-message")))
+	// The message comes as a preview card; a click opens the panel.
+	s.run("the rule's message appears", chromedp.WaitVisible(chromedp.ID("beckon-preview")))
+	s.run("open the panel", chromedp.Click(chromedp.ID("beckon-preview-open")),
+		chromedp.WaitVisible(chromedp.CSS("#beckon-widget .beckon-message")))
 	msgs := eval[[]shownMessage](s, "read the widget", widgetMessages)
 	if len(msgs) != 1 {
 		t.Fatalf("widget shows %d messages, want 1: %+v", len(msgs), msgs)
@@ -206,7 +209,12 @@ func TestMessageIsRenderedAsText(t *testing.T) {
 		t.Errorf("send answered status %v, want delivered: the widget's stream is open", a.data()["status"])
 	}
 
-	s.run("the message appears", chromedp.WaitVisible(chromedp.CSS("#beckon-widget .beckon-message")))
+	s.run("the preview appears", chromedp.WaitVisible(chromedp.ID("beckon-preview")))
+	if got := eval[string](s, "the preview", `document.getElementById('beckon-preview-text').textContent`); got != markup {
+		t.Errorf("preview shows %q, want %q", got, markup)
+	}
+	s.run("the message appears", chromedp.Click(chromedp.ID("beckon-preview-open")),
+		chromedp.WaitVisible(chromedp.CSS("#beckon-widget .beckon-message")))
 	msgs := eval[[]shownMessage](s, "read the widget", widgetMessages)
 	messageID, _ := a.data()["message_id"].(string)
 	want := []shownMessage{{ID: messageID, Text: markup,
@@ -216,7 +224,8 @@ func TestMessageIsRenderedAsText(t *testing.T) {
 	}) {
 		t.Errorf("widget shows %+v, want %+v", msgs, want)
 	}
-	for _, sel := range []string{"#beckon-widget img", "#beckon-widget b"} {
+	// The only image is the workspace's avatar; the only <b> its name.
+	for _, sel := range []string{"#beckon-widget img:not(.bk-av)", ".beckon-message *", ".beckon-quick-reply *", "#beckon-preview-text *"} {
 		if n := eval[int](s, "count "+sel, countOf(sel)); n != 0 {
 			t.Errorf("%s matches %d elements: the text was parsed as HTML", sel, n)
 		}

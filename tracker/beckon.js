@@ -6,17 +6,23 @@
  * The beacon reports what the visitor does to POST /v1/collect: page views
  * (single-page-app route changes included), heartbeats while the page is
  * visible, scroll depth, visibility, exit intent and page leave. The widget
- * listens on GET /v1/stream (server-sent events) for proactive messages,
- * shows them in a chat panel, and sends replies to /v1/reply and
- * delivered/read receipts to /v1/ack. Everything the visitor reads is set as
- * text, never parsed as markup, and nothing here may throw into the page.
+ * takes its look from GET /v1/widget, listens on GET /v1/stream (server-sent
+ * events) for messages, shows a new one as a preview card above the
+ * launcher (the panel opens on a click), and sends replies to /v1/reply and
+ * delivered/read receipts to /v1/ack. What the visitor reads is set as
+ * text, never parsed as markup; only https:// links and phone numbers
+ * become links. Nothing here may throw into the page.
  *
- * Optional script attributes: data-title (panel heading), data-color (accent
- * colour), data-api (API base URL, default: the origin of this script).
+ * Optional script attributes: data-color, data-launcher (always or
+ * on_message; both override the workspace's), data-api (API base URL,
+ * default: this script's origin), data-lang (time format), data-title and
+ * data-text-KEY for each word shown (keys in T below).
  *
- * Stable DOM hooks: #beckon-widget (the container), .beckon-message with
- * data-message-id (one message's text), .beckon-quick-reply with data-value,
- * #beckon-input, #beckon-send, and .beckon-reply (the visitor's own replies).
+ * Stable DOM hooks: #beckon-widget, #beckon-launcher, #beckon-unread (the
+ * count), #beckon-preview with #beckon-preview-open, #beckon-preview-text and
+ * .beckon-dismiss, #beckon-panel, .beckon-message with data-message-id,
+ * .beckon-quick-reply with data-value, .beckon-time, #beckon-input,
+ * #beckon-send, and .beckon-reply (the visitor's own replies).
  *
  * Page API: window.beckon = {visitorId, site, identify(attrs),
  * track(name, props), open(), close()}. A page may queue calls before the
@@ -45,8 +51,6 @@
     if (!site || (w.beckon && w.beckon.visitorId)) return;
     const base = (me.getAttribute('data-api') ||
       new URL(me.src || location.href, location.href).origin).replace(/\/+$/, '');
-    const title = me.getAttribute('data-title') || 'Chat with us';
-    const color = me.getAttribute('data-color');
 
     // ---- visitor id: first-party, in localStorage and a cookie ----
 
@@ -228,47 +232,77 @@
 
     // ---- widget ----
 
+    // Visitor-facing words: data-text-KEY on the script tag translates each
+    // (data-title also names the panel); data-lang sets the time format.
+    const attr = k => me.getAttribute('data-' + k);
+    const T = {
+      title: 'Chat with us', open: 'Open chat', close: 'Close chat', dismiss: 'Dismiss',
+      placeholder: 'Type a message\u2026', send: 'Send', message: 'Message', unread: 'unread',
+    };
+    Object.keys(T).forEach(k => { T[k] = attr('text-' + k) || T[k]; });
+    T.title = attr('title') || T.title;
+    const lang = attr('lang') || d.documentElement.lang || undefined;
+    // The workspace's look (GET /v1/widget); data-color and data-launcher win.
+    const cfg = { name: '', avatar: '', color: '', launcher: 'always' };
+    let ready = false; // the settings have arrived (or failed to)
+
     // Styles use their own class names (bk-*), not the beckon-* hooks, so that
     // a text search of the page for a hook selector finds only the elements.
     const CSS = `
 .bk-w{--bk:#1d4ed8;position:fixed;right:16px;bottom:16px;z-index:2147483000;display:flex;flex-direction:column;
 align-items:flex-end;gap:12px;font:14px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;color:#1f2933}
-.bk-w[hidden]{display:none}
+.bk-w[hidden],.bk-w [hidden]{display:none!important}
 .bk-w *{box-sizing:border-box;margin:0}
 .bk-w button{font:inherit;cursor:pointer}
-.bk-panel{display:none;flex-direction:column;width:340px;max-width:calc(100vw - 32px);max-height:min(520px,70vh);
+.bk-w :focus-visible{outline:2px solid #f59e0b;outline-offset:2px}
+.bk-panel{display:none;flex-direction:column;width:360px;max-width:calc(100vw - 32px);height:min(540px,calc(100vh - 100px));
 background:#fff;border-radius:14px;box-shadow:0 10px 32px rgba(0,0,0,.22);overflow:hidden}
 .bk-open .bk-panel{display:flex}
-.bk-head{display:flex;align-items:center;justify-content:space-between;padding:10px 14px;background:var(--bk);
-color:#fff;font-weight:600}
-.bk-w .bk-x{border:0;background:none;color:#fff;font-size:22px;line-height:1}
-.bk-log{flex:1;overflow-y:auto;padding:12px;display:flex;flex-direction:column;gap:8px}
-.bk-item{display:flex;flex-direction:column;gap:6px;align-items:flex-start}
+.bk-head{display:flex;align-items:center;padding:10px 8px 10px 14px;background:var(--bk);color:#fff;font-weight:600}
+.bk-who{flex:1;display:flex;align-items:center;gap:10px;min-width:0}
+.bk-av{flex:none;width:34px;height:34px;border-radius:50%;object-fit:cover;background:#fff;color:var(--bk);
+display:flex;align-items:center;justify-content:center;font-weight:700}
+.bk-w .bk-x{border:0;background:none;color:inherit;font-size:22px;line-height:1;padding:2px 8px}
+.bk-log{flex:1;overflow-y:auto;padding:12px;display:flex;flex-direction:column;gap:10px}
+.bk-item{display:flex;flex-direction:column;gap:4px;align-items:flex-start}
+.bk-mine{align-items:flex-end}
 .bk-in,.bk-out{max-width:85%;padding:8px 12px;border-radius:14px;white-space:pre-wrap;overflow-wrap:anywhere}
 .bk-in{background:#eef2f7}
-.bk-out{align-self:flex-end;background:var(--bk);color:#fff}
-.bk-chips{display:flex;flex-wrap:wrap;gap:6px}
-.bk-w .bk-chip{padding:5px 12px;border:1px solid var(--bk);border-radius:16px;background:#fff;color:var(--bk)}
+.bk-in a{color:var(--bk)}
+.bk-out{background:var(--bk);color:#fff}
+.bk-time{font-size:11px;color:#6b7280}
+.bk-chips{display:flex;flex-wrap:wrap;gap:6px;max-width:100%}
+.bk-w .bk-chip{max-width:100%;padding:5px 12px;border:1px solid var(--bk);border-radius:16px;background:#fff;color:var(--bk);
+text-align:left;overflow-wrap:anywhere}
 .bk-w .bk-chosen{background:var(--bk);color:#fff}
 .bk-w .bk-chip:disabled{cursor:default;opacity:.6}
 .bk-w .bk-chosen:disabled{opacity:1}
 .bk-form{display:flex;border-top:1px solid #e3e8ef}
-.bk-w .bk-input{flex:1;min-width:0;padding:11px 12px;border:0;outline:0;font:inherit;color:inherit;background:#fff}
+.bk-w .bk-input{flex:1;min-width:0;padding:12px;border:0;outline:0;font:inherit;color:inherit;background:#fff}
 .bk-w .bk-send{padding:0 14px;border:0;background:none;color:var(--bk);font-weight:600}
-.bk-w .bk-launcher{display:flex;align-items:center;justify-content:center;width:56px;height:56px;border:0;
-border-radius:50%;background:var(--bk);color:#fff;box-shadow:0 4px 14px rgba(0,0,0,.25)}`;
+.bk-card{position:relative;width:300px;max-width:calc(100vw - 32px);background:#fff;border-radius:12px;
+box-shadow:0 6px 24px rgba(0,0,0,.2)}
+.bk-w .bk-peek{display:flex;gap:10px;width:100%;padding:12px 36px 12px 12px;border:0;background:none;color:inherit;text-align:left}
+.bk-peek b{display:block}
+.bk-peek i{font-style:normal;display:-webkit-box;-webkit-line-clamp:3;-webkit-box-orient:vertical;overflow:hidden}
+.bk-card .bk-x{position:absolute;top:4px;right:2px;color:#6b7280}
+.bk-w .bk-launcher{position:relative;display:flex;align-items:center;justify-content:center;width:56px;height:56px;border:0;
+border-radius:50%;background:var(--bk);color:#fff;box-shadow:0 4px 14px rgba(0,0,0,.25)}
+.bk-badge{position:absolute;top:-4px;right:-4px;min-width:20px;padding:0 6px;border-radius:10px;background:#dc2626;
+font-size:12px;line-height:20px;font-weight:700}
+@media (max-width:480px){.bk-w{right:12px;bottom:12px}.bk-open .bk-panel{position:fixed;inset:0;width:auto;max-width:none;
+height:auto;border-radius:0}.bk-open .bk-launcher{display:none!important}}`;
 
     const CHAT = 'beckon_chat'; // the conversation, kept across pages of this tab
     let chat = loadChat();
-    let root = null, log = null, input = null, launcher = null;
-    const unread = []; // shown but not yet acknowledged as read
+    let root = null, panel, who, log, input, card, peek, peekText, launcher, badge;
 
     function loadChat() {
       try {
         const c = JSON.parse(sessionStorage.getItem(CHAT));
-        if (c && c.vid === vid && Array.isArray(c.items) && Array.isArray(c.ids)) return c;
+        if (c && c.vid === vid && [c.items, c.ids, c.unread].every(Array.isArray)) return c;
       } catch (e) { /* start afresh */ }
-      return { vid, open: false, items: [], ids: [] };
+      return { vid, open: false, items: [], ids: [], unread: [], preview: null };
     }
 
     function saveChat() {
@@ -284,6 +318,12 @@ border-radius:50%;background:var(--bk);color:#fff;box-shadow:0 4px 14px rgba(0,0
       return e;
     }
 
+    // set sets attributes; values are always plain strings, never markup.
+    function set(e, attrs) {
+      Object.keys(attrs).forEach(k => e.setAttribute(k, attrs[k]));
+      return e;
+    }
+
     function button(cls, text, label) {
       const b = el('button', cls, text);
       b.type = 'button';
@@ -294,45 +334,48 @@ border-radius:50%;background:var(--bk);color:#fff;box-shadow:0 4px 14px rgba(0,0
     function ui() {
       if (root) return;
       (d.head || d.documentElement).appendChild(el('style', '', CSS));
-      root = el('div', 'bk-w');
-      root.id = 'beckon-widget';
+      root = set(el('div', 'bk-w'), { id: 'beckon-widget' });
       root.hidden = true;
-      if (color) root.style.setProperty('--bk', color);
 
-      const panel = el('div', 'bk-panel');
-      panel.setAttribute('role', 'dialog');
-      panel.setAttribute('aria-label', title);
+      panel = set(el('div', 'bk-panel'), { id: 'beckon-panel', role: 'dialog', tabindex: '-1' });
       const head = el('div', 'bk-head');
-      const close = button('bk-x', '\u00d7', 'Close chat');
+      who = el('span', 'bk-who');
+      const close = button('bk-x', '\u00d7', T.close);
       close.onclick = safe(() => toggle(false));
-      head.append(el('span', '', title), close);
+      head.append(who, close);
+      log = set(el('div', 'bk-log'), { id: 'beckon-log', role: 'log', 'aria-live': 'polite' });
+      panel.append(head, log, form());
 
-      log = el('div', 'bk-log');
-      log.setAttribute('aria-live', 'polite');
+      card = set(el('div', 'bk-card'), { id: 'beckon-preview', role: 'status' });
+      peek = set(button('bk-peek'), { id: 'beckon-preview-open' });
+      peek.onclick = safe(() => toggle(true, true));
+      peekText = set(el('i'), { id: 'beckon-preview-text' });
+      const dismiss = button('bk-x beckon-dismiss', '\u00d7', T.dismiss);
+      dismiss.onclick = safe(unpreview);
+      card.append(peek, dismiss);
 
-      const form = el('form', 'bk-form');
-      input = el('input', 'bk-input');
-      input.id = 'beckon-input';
-      input.type = 'text';
-      input.maxLength = 2000;
-      input.autocomplete = 'off';
-      input.placeholder = 'Type a message\u2026';
-      input.setAttribute('aria-label', 'Message');
-      const sendBtn = el('button', 'bk-send', 'Send');
-      sendBtn.id = 'beckon-send';
-      sendBtn.type = 'submit';
-      form.append(input, sendBtn);
-      form.addEventListener('submit', e => {
+      launcher = set(button('bk-launcher', null, T.open),
+        { id: 'beckon-launcher', 'aria-controls': 'beckon-panel', 'aria-expanded': 'false' });
+      badge = set(el('span', 'bk-badge'), { id: 'beckon-unread', 'aria-hidden': 'true' });
+      launcher.append(icon(), badge);
+      launcher.onclick = safe(() => toggle(undefined, true));
+      root.append(panel, card, launcher);
+      root.addEventListener('keydown', safe(onKey));
+      d.body.appendChild(root);
+      dress();
+    }
+
+    function form() {
+      const f = el('form', 'bk-form');
+      input = set(el('input', 'bk-input'), { id: 'beckon-input', type: 'text', maxlength: '2000',
+        autocomplete: 'off', placeholder: T.placeholder, 'aria-label': T.message });
+      const send = set(el('button', 'bk-send', T.send), { id: 'beckon-send', type: 'submit' });
+      f.append(input, send);
+      f.addEventListener('submit', e => {
         e.preventDefault();
         safe(typed)();
       });
-
-      panel.append(head, log, form);
-      launcher = button('bk-launcher', null, 'Open chat');
-      launcher.appendChild(icon());
-      launcher.onclick = safe(() => toggle());
-      root.append(panel, launcher);
-      d.body.appendChild(root);
+      return f;
     }
 
     // icon draws the launcher's speech bubble.
@@ -340,41 +383,154 @@ border-radius:50%;background:var(--bk);color:#fff;box-shadow:0 4px 14px rgba(0,0
       const ns = 'http://www.w3.org/2000/svg';
       const svg = d.createElementNS(ns, 'svg');
       const path = d.createElementNS(ns, 'path');
-      svg.setAttribute('viewBox', '0 0 24 24');
-      svg.setAttribute('width', '26');
-      svg.setAttribute('height', '26');
-      svg.setAttribute('aria-hidden', 'true');
-      path.setAttribute('fill', 'currentColor');
-      path.setAttribute('d', 'M6 4h12a2 2 0 0 1 2 2v9a2 2 0 0 1-2 2h-8l-4 4v-4a2 2 0 0 1-2-2V6a2 2 0 0 1 2-2z');
+      set(svg, { viewBox: '0 0 24 24', width: '26', height: '26', 'aria-hidden': 'true' });
+      set(path, { fill: 'currentColor', d: 'M6 4h12a2 2 0 0 1 2 2v9a2 2 0 0 1-2 2h-8l-4 4v-4a2 2 0 0 1-2-2V6a2 2 0 0 1 2-2z' });
       svg.appendChild(path);
       return svg;
     }
 
-    function toggle(open) {
+    // avatar is the workspace's image (http(s) only), else its initial.
+    function avatar(name) {
+      try {
+        const u = new URL(cfg.avatar, base);
+        if (cfg.avatar && /^https?:$/.test(u.protocol)) return set(el('img', 'bk-av'), { alt: '', src: u.href });
+      } catch (e) { /* no image */ }
+      return set(el('span', 'bk-av', name.charAt(0).toUpperCase()), { 'aria-hidden': 'true' });
+    }
+
+    // dress shows the workspace's name, avatar and colour, again once the
+    // settings arrive, and whether the launcher is shown yet.
+    function dress() {
+      if (!root) return;
+      const name = cfg.name || T.title;
+      if (cfg.color) root.style.setProperty('--bk', cfg.color);
+      panel.setAttribute('aria-label', name);
+      who.replaceChildren(avatar(name), el('span', '', name));
+      const col = el('span');
+      col.append(el('b', '', name), peekText);
+      peek.replaceChildren(avatar(name), col);
+      root.hidden = !chat.items.length && !(ready && cfg.launcher !== 'on_message');
+      mark();
+    }
+
+    function settings() {
+      fetch(base + '/v1/widget?site=' + encodeURIComponent(site))
+        .then(r => (r.ok ? r.json() : {}))
+        .then(b => {
+          const s = (b && b.data) || {};
+          Object.keys(cfg).forEach(k => { if (s[k] && typeof s[k] === 'string') cfg[k] = s[k]; });
+        })
+        .catch(noop)
+        .then(safe(() => {
+          cfg.color = attr('color') || cfg.color;
+          cfg.launcher = attr('launcher') || cfg.launcher;
+          ready = true;
+          dress();
+        }));
+    }
+
+    const isOpen = () => !!root && root.classList.contains('bk-open');
+    const find = id => chat.items.find(it => it.id === id);
+
+    // mark shows the unread count and the preview card of a closed panel.
+    function mark() {
+      const n = chat.unread.length, open = isOpen(), m = !open && chat.preview && find(chat.preview);
+      badge.textContent = n;
+      badge.hidden = !n || open;
+      launcher.setAttribute('aria-label', open ? T.close : n ? T.open + ' (' + n + ' ' + T.unread + ')' : T.open);
+      card.hidden = !m;
+      if (m) peekText.textContent = m.text;
+    }
+
+    // toggle opens or closes the panel; a visitor's own click moves the
+    // focus into it, and closing gives the focus back to the launcher.
+    function toggle(open, byVisitor) {
       ui();
-      if (open === undefined) open = !root.classList.contains('bk-open');
-      root.hidden = false;
+      if (open === undefined) open = !isOpen();
+      const hadFocus = root.contains(d.activeElement);
       root.classList.toggle('bk-open', open);
       launcher.setAttribute('aria-expanded', String(open));
       chat.open = open;
+      if (open) chat.preview = null;
       saveChat();
+      mark();
       if (open) {
         log.scrollTop = log.scrollHeight;
         readPending();
+        if (byVisitor) (device === 'desktop' ? input : panel).focus();
+      } else if (hadFocus) {
+        launcher.focus();
       }
+    }
+
+    function unpreview() {
+      const hadFocus = card.contains(d.activeElement);
+      chat.preview = null;
+      saveChat();
+      mark();
+      if (hadFocus) launcher.focus();
+    }
+
+    function onKey(e) {
+      if (e.key !== 'Escape') return;
+      if (isOpen()) toggle(false);
+      else if (!card.hidden) unpreview();
+    }
+
+    // Links: https:// addresses, tel: numbers and phone numbers. The pattern
+    // matches only these shapes, so no other scheme (javascript:, data:) can
+    // become a link, and nothing else in a message is interpreted.
+    const LINKS = /https:\/\/[^\s<>"'`]+|tel:\+?\d[\d-]{2,}|\+\d[\d .()-]{6,}\d|\(?\b\d{3}\)?[ .-]?\d{3}[ .-]\d{4}\b/g;
+
+    // rich puts text into parent as text nodes and links.
+    function rich(parent, text) {
+      let at = 0, m;
+      LINKS.lastIndex = 0;
+      while ((m = LINKS.exec(text))) {
+        const s = m[0][0] === 'h' ? m[0].replace(/[.,;:!?)\]]+$/, '') : m[0];
+        const a = link(s);
+        if (!a) continue;
+        parent.append(text.slice(at, m.index), a);
+        at = LINKS.lastIndex = m.index + s.length;
+      }
+      parent.append(text.slice(at));
+    }
+
+    function link(s) {
+      const a = el('a', '', s);
+      if (s[0] === 'h') {
+        let u = null;
+        try { u = new URL(s); } catch (e) { /* not a URL after all */ }
+        if (!u || u.protocol !== 'https:') return null;
+        set(a, { href: u.href, target: '_blank', rel: 'noopener' });
+        return a;
+      }
+      const n = s.replace(/^tel:/, '').replace(/[^\d+]/g, '');
+      if (!/^\+?\d{7,15}$/.test(n)) return null;
+      a.href = 'tel:' + n;
+      return a;
+    }
+
+    // stamp is a message's time, in the page's language.
+    function stamp(t) {
+      const e = el('time', 'beckon-time bk-time');
+      try {
+        const at = new Date(t);
+        e.dateTime = at.toISOString();
+        e.textContent = at.toLocaleTimeString(lang, { hour: 'numeric', minute: '2-digit' });
+      } catch (x) { /* an old item without a time */ }
+      return e;
     }
 
     function renderMessage(m) {
       const item = el('div', 'bk-item');
-      const text = el('div', 'beckon-message bk-in', m.text);
-      text.setAttribute('data-message-id', m.id);
+      const text = set(el('div', 'beckon-message bk-in'), { 'data-message-id': m.id });
+      rich(text, m.text);
       item.appendChild(text);
       if (m.qr.length) {
-        const box = el('div', 'beckon-quick-replies bk-chips');
-        box.setAttribute('data-message-id', m.id);
+        const box = set(el('div', 'beckon-quick-replies bk-chips'), { 'data-message-id': m.id });
         m.qr.forEach(q => {
-          const b = button('beckon-quick-reply bk-chip', q.text);
-          b.setAttribute('data-value', q.value);
+          const b = set(button('beckon-quick-reply bk-chip', q.text), { 'data-value': q.value });
           if (m.chosen != null) {
             b.disabled = true;
             if (q.value === m.chosen) b.classList.add('bk-chosen');
@@ -384,27 +540,36 @@ border-radius:50%;background:var(--bk);color:#fff;box-shadow:0 4px 14px rgba(0,0
         });
         item.appendChild(box);
       }
+      item.appendChild(stamp(m.t));
       log.appendChild(item);
       log.scrollTop = log.scrollHeight;
     }
 
-    function renderReply(text) {
-      log.appendChild(el('div', 'beckon-reply bk-out', text));
+    function renderReply(r) {
+      const item = el('div', 'bk-item bk-mine');
+      item.append(el('div', 'beckon-reply bk-out', r.text), stamp(r.t));
+      log.appendChild(item);
       log.scrollTop = log.scrollHeight;
     }
 
-    // show puts a message in front of the visitor; read receipts follow.
+    // show puts a message in front of the visitor: in the open panel, or as
+    // a preview card above the launcher. Read receipts follow.
     function show(m) {
       ui();
       m.shown = true;
       renderMessage(m);
-      unread.push(m.id);
-      toggle(true);
+      chat.unread.push(m.id);
+      if (!isOpen()) chat.preview = m.id;
+      saveChat();
+      dress();
+      readPending();
     }
 
     function readPending() {
-      if (hidden() || !root || !root.classList.contains('bk-open')) return;
-      unread.splice(0).forEach(id => ack(id, 'read'));
+      if (hidden() || !isOpen()) return;
+      chat.unread.splice(0).forEach(id => ack(id, 'read'));
+      saveChat();
+      mark();
     }
 
     const ack = (id, status) => post('/v1/ack', { site, visitor_id: vid, message_id: id, status });
@@ -423,6 +588,7 @@ border-radius:50%;background:var(--bk);color:#fff;box-shadow:0 4px 14px rgba(0,0
         id,
         sid: str(p.session_id),
         text: str(p.message),
+        t: Date.parse(p.sent_at) || Date.now(),
         qr: qr.filter(q => q && typeof q === 'object')
           .map(q => ({ text: str(q.text || q.value), value: str(q.value) })),
       };
@@ -448,9 +614,11 @@ border-radius:50%;background:var(--bk);color:#fff;box-shadow:0 4px 14px rgba(0,0
         session_id: m ? m.sid : undefined,
         message_id: m ? m.id : undefined,
       }, fields));
-      chat.items.push({ k: 'r', text: shown });
+      const r = { k: 'r', text: shown, t: Date.now() };
+      chat.items.push(r);
       saveChat();
-      renderReply(shown);
+      renderReply(r);
+      dress();
     }
 
     function choose(m, q, box) {
@@ -472,18 +640,17 @@ border-radius:50%;background:var(--bk);color:#fff;box-shadow:0 4px 14px rgba(0,0
 
     // restore redraws the conversation of earlier pages in this tab.
     function restore() {
-      if (!chat.items.length) return;
       ui();
-      let open = chat.open;
       chat.items.forEach(it => {
-        if (it.k === 'r') return renderReply(it.text);
+        if (it.k === 'r') return renderReply(it);
         renderMessage(it);
         if (!it.shown) { // its delay ran out on the previous page
-          it.shown = open = true;
-          unread.push(it.id);
+          it.shown = true;
+          chat.unread.push(it.id);
+          chat.preview = it.id;
         }
       });
-      toggle(open);
+      toggle(chat.open);
     }
 
     // ---- message stream ----
@@ -544,6 +711,7 @@ border-radius:50%;background:var(--bk);color:#fff;box-shadow:0 4px 14px rgba(0,0
       whenBody(() => {
         safe(restore)();
         connect();
+        settings();
       });
     });
 

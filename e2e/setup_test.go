@@ -163,7 +163,6 @@ func (s *site) startBrowser() {
 		chromedp.Flag("disable-sync", true),
 		chromedp.Flag("no-first-run", true),
 		chromedp.Flag("disable-quic", true),
-		chromedp.WindowSize(1280, 800),
 	)
 	deadline, cancelDeadline := context.WithTimeout(context.Background(), testTimeout)
 	alloc, cancelAlloc := chromedp.NewExecAllocator(deadline, opts...)
@@ -175,7 +174,7 @@ func (s *site) startBrowser() {
 		removeBrowserDir(t, profile)
 		removeBrowserDir(t, tmp)
 	})
-	if err := chromedp.Do(tab); err != nil {
+	if err := chromedp.Do(tab, chromedp.EmulateViewport(1280, 800)); err != nil {
 		t.Fatalf("start chromium: %v", err)
 	}
 	s.tab = tab

@@ -623,6 +623,7 @@ height:auto;border-radius:0}.bk-open .bk-launcher{display:none!important}}`;
 
     function choose(m, q, box) {
       if (m.chosen != null) return;
+      if (box.contains(d.activeElement)) input.focus(); // the buttons are about to be disabled
       m.chosen = q.value;
       Array.from(box.children).forEach(b => {
         b.disabled = true;

@@ -40,6 +40,7 @@ func (s *Server) routes() http.Handler {
 		// earlier 405 into a 404.
 		r.MatcherFunc(notAPI).Methods(get, head).PathPrefix("/").HandlerFunc(s.site).Name("site")
 	}
+	s.router = r
 	return s.observe(r)
 }
 

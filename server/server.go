@@ -20,6 +20,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/gorilla/mux"
+
 	"github.com/beckonhq/beckon/engine"
 	"github.com/beckonhq/beckon/pipeline"
 	"github.com/beckonhq/beckon/store"
@@ -68,6 +70,7 @@ type Server struct {
 	handler     http.Handler
 
 	metricsHandler http.Handler
+	router         *mux.Router // the routes, for the tests that compare them with the OpenAPI description
 
 	cancel     context.CancelFunc
 	background sync.WaitGroup

@@ -345,10 +345,17 @@ func exercise(t *testing.T, h *harness, sp *spec, call, api caller) {
 	}
 }
 
-// Rate limits answer 429 in the described shape.
-func TestOpenAPIRateLimited(t *testing.T) {
+// Limits answer in the described shape: 429 for a rate, 400
+// too_many_attributes for a visitor's attributes.
+func TestOpenAPILimits(t *testing.T) {
 	sp := loadSpec(t)
-	h := newHarness(t, "limits: {api_per_second: 0.001, api_burst: 1, collect_per_second: 0.001, collect_burst: 1}\n")
+	h := newHarness(t, "limits: {max_attributes_per_visitor: 1}\n")
+	identify := `{"site":"site_a","visitor_id":"v_1","type":"identify","attributes":{"a":1,"b":2}}`
+	r := h.do("POST", "/v1/collect", identify)
+	if err := sp.check("POST", "/v1/collect", "application/json", []byte(identify), r); err != nil || obj(r.body["error"])["code"] != "too_many_attributes" {
+		t.Errorf("%v: %s", err, r.raw)
+	}
+	h = newHarness(t, "limits: {api_per_second: 0.001, api_burst: 1, collect_per_second: 0.001, collect_burst: 1}\n")
 	for _, c := range []struct{ method, url, body string }{
 		{"GET", "/v1/rules", ""},
 		{"POST", "/v1/collect", `{"site":"site_a","visitor_id":"v_1","type":"heartbeat"}`},

@@ -52,6 +52,13 @@ var badCases = []loadCase{
 	{"unknown timezone", []string{"unknown-timezone.bad.yaml"}, []string{
 		`testdata/unknown-timezone.bad.yaml:6:15: schedule "business_hours": timezone: unknown timezone "America/Chicgo" (use an IANA name like America/Chicago)`,
 	}},
+	{"schedule traps: @every, CRON_TZ=, Local and an empty timezone", []string{"schedule-traps.bad.yaml"}, []string{
+		`testdata/schedule-traps.bad.yaml:4:11: schedule "hourly": cron: "@every 1h" is not a window that opens at set times; write the times, like "0 * * * *" for every hour on the hour`,
+		`testdata/schedule-traps.bad.yaml:7:11: schedule "chicago_by_prefix": cron: set the time zone with timezone:, not with CRON_TZ= in cron`,
+		`testdata/schedule-traps.bad.yaml:11:11: schedule "by_tz_prefix": cron: set the time zone with timezone:, not with TZ= in cron`,
+		`testdata/schedule-traps.bad.yaml:16:15: schedule "server_clock": timezone: Local is the server's own time zone, which changes with the machine; name the zone, like America/Chicago`,
+		`testdata/schedule-traps.bad.yaml:20:15: schedule "blank_zone": timezone: is empty; leave it out for UTC, or name the zone, like America/Chicago`,
+	}},
 	{"unknown schedule in during", []string{"unknown-during.bad.yaml"}, []string{
 		`testdata/unknown-during.bad.yaml:10:13: rule "ac-repair-linger": during: unknown schedule busines_hours (did you mean business_hours?)`,
 	}},

@@ -114,6 +114,10 @@ func (d *decoder) schedule(name string, n *yaml.Node) *Schedule {
 	if !d.require(n, fields, scheduleKeys, ctx, "", "cron", "for") {
 		return nil
 	}
+	if tzNode != nil && tz == "" && resolve(tzNode).Tag == "!!str" {
+		d.errorf(tzNode, ctx, "timezone", "is empty; leave it out for UTC, or name the zone, like America/Chicago")
+		return nil
+	}
 	s, problems := newSchedule(name, spec, window, tz)
 	for _, p := range problems {
 		at := specNode

@@ -29,6 +29,9 @@ type scheduleProblem struct{ key, msg string }
 
 func newSchedule(name, spec string, window time.Duration, tz string) (*Schedule, []scheduleProblem) {
 	s := &Schedule{Name: name, Cron: spec, For: window, Timezone: tz, loc: time.UTC}
+	if p := trap(spec, tz); p != nil {
+		return s, []scheduleProblem{*p}
+	}
 	var problems []scheduleProblem
 	if tz != "" {
 		loc, err := time.LoadLocation(tz)
@@ -44,6 +47,25 @@ func newSchedule(name, spec string, window time.Duration, tz string) (*Schedule,
 	}
 	s.sched = sched
 	return s, problems
+}
+
+// trap finds what robfig/cron and time.LoadLocation accept but a schedule
+// must not be: an interval (a window opens at set times, so @every would be
+// open always or never), a zone prefix in cron that silently overrides
+// timezone:, and Local, the server's own zone.
+func trap(spec, tz string) *scheduleProblem {
+	fields := strings.Fields(spec)
+	switch {
+	case len(fields) > 0 && strings.HasPrefix(fields[0], "CRON_TZ="):
+		return &scheduleProblem{"cron", "set the time zone with timezone:, not with CRON_TZ= in cron"}
+	case len(fields) > 0 && strings.HasPrefix(fields[0], "TZ="):
+		return &scheduleProblem{"cron", "set the time zone with timezone:, not with TZ= in cron"}
+	case strings.HasPrefix(spec, "@every"):
+		return &scheduleProblem{"cron", fmt.Sprintf("%q is not a window that opens at set times; write the times, like \"0 * * * *\" for every hour on the hour", spec)}
+	case tz == "Local":
+		return &scheduleProblem{"timezone", "Local is the server's own time zone, which changes with the machine; name the zone, like America/Chicago"}
+	}
+	return nil
 }
 
 var (

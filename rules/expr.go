@@ -28,9 +28,22 @@ func (e *Expr) Bool(m *vm.VM, env any) (bool, error) {
 	}
 	b, ok := out.(bool)
 	if !ok {
-		return false, fmt.Errorf("%s: gave %T, not true or false", e.Source, out)
+		return false, fmt.Errorf("gave %s, not true or false", describeValue(out))
 	}
 	return b, nil
+}
+
+// describeValue names a value that was not what an expression must give.
+func describeValue(v any) string {
+	switch x := v.(type) {
+	case nil:
+		return "nil (a missing value)"
+	case string:
+		return fmt.Sprintf("the text %q", x)
+	case int, float64:
+		return fmt.Sprintf("the number %v", x)
+	}
+	return fmt.Sprintf("%v (%s)", v, typeWord(fmt.Sprintf("%T", v)))
 }
 
 // Number runs a number expression.
@@ -94,16 +107,7 @@ func compileExpr(src string, kind exprKind, sc scope) (*Expr, bool, []exprError)
 	if sc.template {
 		env = TemplateEnv{}
 	}
-	opts := []expr.Option{expr.Env(env)}
-	switch kind {
-	case kindBool:
-		opts = append(opts, expr.AsBool())
-	case kindNumber:
-		opts = append(opts, expr.AsFloat64())
-	}
-	prog, err := expr.Compile(src, opts...)
-	if err != nil {
-		e := fromExprErr(src, err)
+	for _, e := range typeErrors(src, env, kind) {
 		if e.msg == "unknown name personalization" && !sc.template {
 			e.msg = "personalization can be used only in message and quick_replies text"
 		}
@@ -111,6 +115,14 @@ func compileExpr(src string, kind exprKind, sc scope) (*Expr, bool, []exprError)
 	}
 	if len(chk.errs) > 0 {
 		return nil, false, dedupe(chk.errs)
+	}
+	opts := []expr.Option{expr.Env(env)}
+	if kind == kindNumber {
+		opts = append(opts, expr.AsFloat64())
+	}
+	prog, err := expr.Compile(src, opts...)
+	if err != nil {
+		return nil, false, []exprError{fromExprErr(src, err)}
 	}
 	return &Expr{Source: src, program: prog, Guard: guard}, chk.followUp, nil
 }
@@ -211,19 +223,9 @@ func (c *astCheck) Visit(node *ast.Node) {
 }
 
 func (c *astCheck) errorf(n ast.Node, format string, args ...any) {
-	from := n.Location().From
-	line, col := 1, 0
-	for i, r := range []rune(c.src) {
-		if i == from {
-			break
-		}
-		if r == '\n' {
-			line, col = line+1, 0
-		} else {
-			col++
-		}
-	}
-	c.errs = append(c.errs, exprError{line: line, col: col, msg: fmt.Sprintf(format, args...)})
+	e := errorAt(c.src, n.Location().From)
+	e.msg = fmt.Sprintf(format, args...)
+	c.errs = append(c.errs, e)
 }
 
 func keys[V any](m map[string]V) []string {

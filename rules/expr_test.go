@@ -62,3 +62,22 @@ func TestExprFollowUp(t *testing.T) {
 		}
 	}
 }
+
+// TestExprBoolNotBool: a condition accepted at load because its fallback
+// is true or false (`?? false`) still reports, at run time, a value that
+// is neither: it is not taken as false in silence.
+func TestExprBoolNotBool(t *testing.T) {
+	e, _, errs := compileExpr(`visitor.attributes.vip ?? false`, kindBool, scope{})
+	if len(errs) > 0 {
+		t.Fatalf("compile: %v", errs)
+	}
+	got, err := e.Bool(&vm.VM{}, Env{})
+	if got || err != nil {
+		t.Errorf("missing attribute: %v, %v; want false by the fallback", got, err)
+	}
+	env := Env{Visitor: VisitorEnv{Attributes: map[string]any{"vip": "yes"}}}
+	_, err = e.Bool(&vm.VM{}, env)
+	if err == nil || err.Error() != `gave the text "yes", not true or false` {
+		t.Errorf("vip: yes: err = %v", err)
+	}
+}

@@ -100,6 +100,18 @@ var badCases = []loadCase{
 		`testdata/when-not-bool.bad.yaml:18:21: rule "pricing-linger": when: cannot use == between text and a number`,
 		`testdata/when-not-bool.bad.yaml:25:11: rule "quote-follow-up": when: personalization can be used only in message and quick_replies text`,
 	}},
+	{"every error of one expression", []string{"when-several-errors.bad.yaml"}, []string{
+		`testdata/when-several-errors.bad.yaml:4:11: rule "two-typos": when: unknown name pgae (did you mean page?)`,
+		`testdata/when-several-errors.bad.yaml:4:38: rule "two-typos": when: unknown name visitr (did you mean visitor?)`,
+		`testdata/when-several-errors.bad.yaml:7:21: rule "two-mismatches": when: cannot use == between text and a number`,
+		`testdata/when-several-errors.bad.yaml:7:48: rule "two-mismatches": when: cannot use == between a number and text`,
+	}},
+	{"when that may give something else than true or false", []string{"when-maybe-not-bool.bad.yaml"}, []string{
+		`testdata/when-maybe-not-bool.bad.yaml:4:53: rule "yes-branch": when: must be true or false, but "yes" gives text`,
+		`testdata/when-maybe-not-bool.bad.yaml:7:11: rule "bare-attribute": when: visitor.attributes.vip can be any value (text, a number, or nil when it is missing), not only true or false; compare it, like visitor.attributes.vip == true`,
+		`testdata/when-maybe-not-bool.bad.yaml:10:32: rule "attribute-operand": when: visitor.attributes.vip can be any value (text, a number, or nil when it is missing), not only true or false; compare it, like visitor.attributes.vip == true`,
+		`testdata/when-maybe-not-bool.bad.yaml:13:37: rule "text-fallback": when: must be true or false, but "no" gives text`,
+	}},
 	{"template in message", []string{"template-message.bad.yaml"}, []string{
 		`testdata/template-message.bad.yaml:6:28: rule "ac-repair-linger": message: unknown name visitor.atributes (did you mean visitor.attributes?)`,
 		`testdata/template-message.bad.yaml:15:72: rule "heating-linger": message: unknown name page.tittle (did you mean page.title?)`,

@@ -18,6 +18,10 @@ type Expr struct {
 	program *vm.Program
 	// Guard, when set, is a page.path condition the expression requires.
 	Guard *PathGuard
+	// EventTypes are the event types it compares event.type with.
+	EventTypes []string
+	// SetAttributes are the visitor attributes it is only true with.
+	SetAttributes []string
 }
 
 // Bool runs a bool expression.
@@ -124,7 +128,8 @@ func compileExpr(src string, kind exprKind, sc scope) (*Expr, bool, []exprError)
 	if err != nil {
 		return nil, false, []exprError{fromExprErr(src, err)}
 	}
-	return &Expr{Source: src, program: prog, Guard: guard}, chk.followUp, nil
+	return &Expr{Source: src, program: prog, Guard: guard, EventTypes: chk.events,
+		SetAttributes: setAttributes(tree.Node)}, chk.followUp, nil
 }
 
 func dedupe(errs []exprError) []exprError {
@@ -179,6 +184,7 @@ type astCheck struct {
 	scope    scope
 	errs     []exprError
 	followUp bool
+	events   []string // event types compared with event.type
 }
 
 func (c *astCheck) Visit(node *ast.Node) {
@@ -202,6 +208,8 @@ func (c *astCheck) Visit(node *ast.Node) {
 				c.errorf(prop, "unknown name personalization.%s%s", prop.Value, suggestPath(p, prop.Value))
 			}
 		}
+	case *ast.BinaryNode:
+		c.events = append(c.events, testedEvents(n)...)
 	case *ast.IdentifierNode:
 		if n.Value == "personalization" && c.scope.inPersonalization {
 			c.errorf(n, "a personalization value cannot use personalization")

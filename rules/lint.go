@@ -20,9 +20,7 @@ const (
 func lintRule(d *decoder, r *Rule, nodes ruleNodes, p Policy) {
 	ctx := "rule \"" + r.Name + "\""
 	warn := func(n *yaml.Node, fieldName, format string, args ...any) {
-		before := len(*d.diags)
-		d.errorf(n, ctx, fieldName, format, args...)
-		(*d.diags)[before].Warning = true
+		d.warnf(n, ctx, fieldName, format, args...)
 	}
 	at := func(key string) *yaml.Node {
 		if n, ok := nodes[key]; ok {
@@ -67,6 +65,19 @@ func lintRule(d *decoder, r *Rule, nodes ruleNodes, p Policy) {
 	if r.Frequency == Always && r.Cooldown == 0 {
 		warn(at("frequency"), "frequency", "always without a cooldown sends again each time the condition becomes true again; set a cooldown, like 24h")
 	}
+	lintTraps(d, r, nodes, ctx)
+}
+
+// warnf is errorf for a lint warning.
+func (d *decoder) warnf(n *yaml.Node, ctx, field, format string, args ...any) {
+	d.errorf(n, ctx, field, format, args...)
+	(*d.diags)[len(*d.diags)-1].Warning = true
+}
+
+// warnAt is a lint warning at a line and column.
+func (d *decoder) warnAt(line, col int, ctx, field, format string, args ...any) {
+	d.at(line, col, ctx, field, format, args...)
+	(*d.diags)[len(*d.diags)-1].Warning = true
 }
 
 // formatDuration prints d as a rule file would write it: 2m, not 2m0s.

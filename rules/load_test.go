@@ -209,6 +209,17 @@ var warnCases = []loadCase{
 		`testdata/lint-frequency.warn.yaml:6:16: warning: rule "every-visit": frequency: always without a cooldown sends again each time the condition becomes true again; set a cooldown, like 24h`,
 		`testdata/lint-frequency.warn.yaml:23:15: warning: rule "once-with-cooldown": cooldown: has no effect with frequency once_per_session; it only spaces out the sends of frequency: always`,
 	}},
+	{"traps: a comment that cuts a text, a trigger that is only a label, values without a fallback", []string{"lint-traps.warn.yaml"}, []string{
+		`testdata/lint-traps.warn.yaml:6:30: warning: rule "number-one": message: " #" starts a YAML comment, so the text ends at "We are Austin's" and "#1 AC repair team" is left out; put the whole text in quotes, or move the comment to a line of its own`,
+		`testdata/lint-traps.warn.yaml:8:22: warning: rule "number-one": personalization.rank: " #" starts a YAML comment, so the text ends at "Austin's" and "#1" is left out; put the whole text in quotes, or move the comment to a line of its own`,
+		`testdata/lint-traps.warn.yaml:10:20: warning: rule "number-one": quick_replies[0].text: " #" starts a YAML comment, so the text ends at "Call" and "#1 team" is left out; put the whole text in quotes, or move the comment to a line of its own`,
+		// exit-tested tests event.type; the follow-up answer-call is about a reply.
+		`testdata/lint-traps.warn.yaml:16:14: warning: rule "exit-label": trigger: exit_intent is an event type, but when never tests event.type == "exit_intent", so the rule sends whenever when holds, not at that event; add the test to when, or use another trigger name (like behavior)`,
+		// The city has a fallback; known-plan only sends when the plan is set.
+		`testdata/lint-traps.warn.yaml:28:20: warning: rule "no-fallback": message: {{ visitor.attributes.firstname }} prints nothing when the visitor has no firstname; give a fallback, like {{ visitor.attributes.firstname ?? "there" }}`,
+		`testdata/lint-traps.warn.yaml:28:62: warning: rule "no-fallback": message: {{ personalization.name }} prints nothing when personalization.name is empty; give the value of personalization.name a fallback with ??`,
+		`testdata/lint-traps.warn.yaml:30:17: warning: rule "no-fallback": personalization.name: {{ visitor.attributes.first_name }} prints nothing when the visitor has no first_name; give a fallback, like {{ visitor.attributes.first_name ?? "there" }}`,
+	}},
 }
 
 func TestLoadBad(t *testing.T) {

@@ -17,6 +17,11 @@ type Template struct {
 type part struct {
 	text string
 	expr *Expr // nil for literal text
+	off  int   // where the expression starts in Source, in bytes
+	// bare is set when the expression is nothing but a path into
+	// visitor.attributes or personalization, which print nothing when
+	// missing: the path as written.
+	bare string
 }
 
 // templateError is a problem at a byte offset of the template source plus
@@ -57,7 +62,7 @@ func compileTemplate(src string, sc scope) (*Template, []templateError) {
 			for _, ee := range eerrs {
 				errs = append(errs, templateError{off: exprOff, exprError: ee})
 			}
-			t.parts = append(t.parts, part{expr: e})
+			t.parts = append(t.parts, part{expr: e, off: exprOff, bare: barePath(trimmed)})
 		}
 		adv := i + 2 + j + 2
 		rest, off = rest[adv:], off+adv
@@ -75,10 +80,19 @@ func (t *Template) Literal() bool {
 
 // Render evaluates the template. nil prints as an empty string.
 func (t *Template) Render(m *vm.VM, env *TemplateEnv) (string, error) {
+	s, _, err := t.RenderChecked(m, env)
+	return s, err
+}
+
+// RenderChecked is Render that also returns the {{ }} segments that
+// printed nothing in the middle of text ("Hi {{ name }}!" giving "Hi !"),
+// so that they can be reported.
+func (t *Template) RenderChecked(m *vm.VM, env *TemplateEnv) (string, []string, error) {
 	if t.Literal() {
-		return t.Source, nil
+		return t.Source, nil, nil
 	}
 	var b strings.Builder
+	var empty []string
 	for _, p := range t.parts {
 		if p.expr == nil {
 			b.WriteString(p.text)
@@ -86,11 +100,25 @@ func (t *Template) Render(m *vm.VM, env *TemplateEnv) (string, error) {
 		}
 		v, err := p.expr.Value(m, *env)
 		if err != nil {
-			return "", fmt.Errorf("{{ %s }}: %w", p.expr.Source, err)
+			return "", nil, fmt.Errorf("{{ %s }}: %w", p.expr.Source, err)
 		}
-		b.WriteString(Print(v))
+		s := Print(v)
+		if s == "" && t.hasText() {
+			empty = append(empty, "{{ "+p.expr.Source+" }}")
+		}
+		b.WriteString(s)
 	}
-	return b.String(), nil
+	return b.String(), empty, nil
+}
+
+// hasText reports whether the template has literal text besides spaces.
+func (t *Template) hasText() bool {
+	for _, p := range t.parts {
+		if p.expr == nil && strings.TrimSpace(p.text) != "" {
+			return true
+		}
+	}
+	return false
 }
 
 // literalLen is the template's length counting each {{ }} as ten

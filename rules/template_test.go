@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"fmt"
 	"testing"
 
 	"github.com/expr-lang/expr/vm"
@@ -113,6 +114,37 @@ func TestPrint(t *testing.T) {
 	for _, tc := range tests {
 		if got := Print(tc.v); got != tc.want {
 			t.Errorf("Print(%#v) = %q, want %q", tc.v, got, tc.want)
+		}
+	}
+}
+
+// TestTemplateReportsEmptyValues: a value that prints nothing inside a
+// sentence is reported with the segment, so "Hi !" does not go unseen.
+func TestTemplateReportsEmptyValues(t *testing.T) {
+	tests := []struct {
+		src   string
+		env   Env
+		empty []string
+	}{
+		{"Hi {{ visitor.attributes.firstname }}!", Env{}, []string{"{{ visitor.attributes.firstname }}"}},
+		{"Hi {{ visitor.attributes.firstname }}!", Env{Visitor: VisitorEnv{Attributes: map[string]any{"firstname": "Ana"}}}, nil},
+		{`Hi {{ visitor.attributes.firstname ?? "there" }}!`, Env{}, nil},
+		{"Hi{{ page.title }}!", Env{}, []string{"{{ page.title }}"}},
+		// A value alone is not in a sentence: an empty personalization
+		// value is the author's to judge.
+		{"{{ visitor.attributes.plan }}", Env{}, nil},
+	}
+	for _, tc := range tests {
+		tmpl, errs := compileTemplate(tc.src, scope{})
+		if len(errs) > 0 {
+			t.Fatalf("compile %q: %v", tc.src, errs)
+		}
+		_, empty, err := tmpl.RenderChecked(&vm.VM{}, &TemplateEnv{Env: tc.env})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fmt.Sprint(empty) != fmt.Sprint(tc.empty) {
+			t.Errorf("%q: empty = %q, want %q", tc.src, empty, tc.empty)
 		}
 	}
 }

@@ -191,7 +191,8 @@ func (e *Engine) setRules(set *rules.Set) {
 	if old := e.loaded.Load(); old != nil {
 		gen = old.gen + 1
 	}
-	e.loaded.Store(&loaded{set: set, model: scoring.For(set), index: newRuleIndex(set), gen: gen})
+	e.loaded.Store(&loaded{set: set, model: scoring.For(set), index: newRuleIndex(set), gen: gen,
+		failed: make([]atomic.Bool, len(set.Rules))})
 }
 
 // loaded is one rule set with what is derived from it; a reload swaps it
@@ -201,6 +202,9 @@ type loaded struct {
 	model *scoring.Model
 	index *ruleIndex
 	gen   int
+	// failed marks the rules whose when has failed with this set, so that
+	// a failure is logged as a warning once, not at every event.
+	failed []atomic.Bool
 }
 
 // Rules returns the loaded rule set.

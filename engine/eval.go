@@ -1,7 +1,9 @@
 package engine
 
 import (
+	"context"
 	"fmt"
+	"log/slog"
 	"slices"
 	"strings"
 	"sync"
@@ -34,8 +36,9 @@ const (
 	blockFrequency
 	blockCooldown
 	blockPresence
-	blockCap
+	blockCap // also after a decline (a dismiss click) in the session
 	blockMinWait
+	blockQuiet // policy.quiet_after_reply; the funnel's "quiet"
 )
 
 // blocked returns why ready rule r may not send to v at t.
@@ -62,12 +65,15 @@ func blocked(set *rules.Set, r *rules.Rule, rs *ruleState, v *visitorState, t ti
 		b |= blockPresence
 	}
 	if !v.Session.Engaged {
-		if v.Session.MessagesSent >= set.Policy.MaxProactivePerSession {
+		if v.Session.MessagesSent >= set.Policy.MaxProactivePerSession || v.Session.Declined {
 			b |= blockCap
 		}
 		if t.Sub(v.Session.Start) < r.EffectiveMinWait(set.Policy) {
 			b |= blockMinWait
 		}
+	}
+	if quiet := set.Policy.QuietAfterReply; !r.FollowUp && !v.LastReplyAt.IsZero() && t.Sub(v.LastReplyAt) < quiet {
+		b |= blockQuiet
 	}
 	return b
 }
@@ -87,11 +93,16 @@ func (b block) describe(set *rules.Set, r *rules.Rule, rs *ruleState, v *visitor
 	if b&blockPresence != 0 {
 		why = append(why, fmt.Sprintf("visitor is %s (send_to: %s)", status, strings.Join(set.Policy.SendTo, ", ")))
 	}
-	if b&blockCap != 0 {
+	if b&blockCap != 0 && v.Session.Declined {
+		why = append(why, "declined: the visitor dismissed a message this session")
+	} else if b&blockCap != 0 {
 		why = append(why, fmt.Sprintf("capped: %d of %d proactive messages sent this session", v.Session.MessagesSent, set.Policy.MaxProactivePerSession))
 	}
 	if b&blockMinWait != 0 {
 		why = append(why, fmt.Sprintf("min_wait: session is %s old, needs %s", t.Sub(v.Session.Start), r.EffectiveMinWait(set.Policy)))
+	}
+	if b&blockQuiet != 0 {
+		why = append(why, fmt.Sprintf("quiet: %s after a reply, quiet_after_reply is %s", t.Sub(v.LastReplyAt), set.Policy.QuietAfterReply))
 	}
 	return strings.Join(why, "; ")
 }
@@ -144,11 +155,15 @@ func (e *Engine) evaluate(ent *entry, t time.Time, ev *tracker.Event) (*message.
 	byPriority(set, cands)
 	for n, i := range cands {
 		r := set.Rules[i]
-		msg, err := e.render(sc, r, v, env, t)
+		msg, empty, err := e.render(sc, r, v, env, t)
 		if err != nil {
 			e.log.Warn("engine: template failed, nothing sent", "rule", r.Name, "visitor", v.ID, "err", err)
 			tr.note(i, "template failed: "+err.Error())
 			continue
+		}
+		if len(empty) > 0 {
+			e.log.Warn("engine: a template value printed nothing", "rule", r.Name, "visitor", v.ID, "empty", empty)
+			tr.warn(empty)
 		}
 		for _, j := range cands[n+1:] {
 			tr.note(j, "lower priority than "+r.Name)
@@ -166,7 +181,11 @@ func (e *Engine) ready(ent *entry, sc *scratch, set *rules.Set, states []*ruleSt
 	r := set.Rules[i]
 	ok, err := r.When.Bool(&sc.vm, env)
 	if err != nil {
-		e.log.Debug("engine: when failed", "rule", r.Name, "visitor", v.ID, "err", err)
+		level := slog.LevelDebug
+		if !e.loaded.Load().failed[i].Swap(true) { // once per rule and load, not at every event
+			level = slog.LevelWarn
+		}
+		e.log.Log(context.Background(), level, "engine: when failed; taken as false", "rule", r.Name, "visitor", v.ID, "err", err)
 		tr.note(i, "when failed: "+err.Error())
 	}
 	if !ok {
@@ -243,29 +262,41 @@ func byPriority(set *rules.Set, cands []int) {
 }
 
 // render builds rule r's message; any template error means no message.
-func (e *Engine) render(sc *scratch, r *rules.Rule, v *visitorState, env rules.Env, t time.Time) (*message.Message, error) {
+// It also returns the values that printed nothing inside a sentence.
+func (e *Engine) render(sc *scratch, r *rules.Rule, v *visitorState, env rules.Env, t time.Time) (*message.Message, []string, error) {
 	tenv := &rules.TemplateEnv{Env: env}
+	var empty []string
+	run := func(tmpl *rules.Template, field string) (string, error) {
+		s, segs, err := tmpl.RenderChecked(&sc.vm, tenv)
+		if err != nil {
+			return "", fmt.Errorf("%s: %w", field, err)
+		}
+		for _, seg := range segs {
+			empty = append(empty, field+": "+seg+" printed nothing")
+		}
+		return s, nil
+	}
 	var pers map[string]any
 	if len(r.Personalization) > 0 {
 		pers = make(map[string]any, len(r.Personalization))
 		for _, p := range r.Personalization {
-			s, err := p.Value.Render(&sc.vm, tenv)
+			s, err := run(p.Value, "personalization."+p.Key)
 			if err != nil {
-				return nil, fmt.Errorf("personalization.%s: %w", p.Key, err)
+				return nil, nil, err
 			}
 			pers[p.Key] = s
 		}
 	}
 	tenv.Personalization = pers
-	text, err := r.Message.Render(&sc.vm, tenv)
+	text, err := run(r.Message, "message")
 	if err != nil {
-		return nil, fmt.Errorf("message: %w", err)
+		return nil, nil, err
 	}
 	qrs := make([]message.QuickReply, len(r.QuickReplies))
 	for i, q := range r.QuickReplies {
-		label, err := q.Text.Render(&sc.vm, tenv)
+		label, err := run(q.Text, fmt.Sprintf("quick_replies[%d].text", i))
 		if err != nil {
-			return nil, fmt.Errorf("quick_replies[%d].text: %w", i, err)
+			return nil, nil, err
 		}
 		qrs[i] = message.QuickReply{Text: label, Value: q.Value, Action: q.Action}
 	}
@@ -275,7 +306,7 @@ func (e *Engine) render(sc *scratch, r *rules.Rule, v *visitorState, env rules.E
 		Trigger:         &message.Trigger{Type: r.Trigger, PageURL: v.Page.URL, TimeOnPage: env.Page.TimeOnPage},
 		Personalization: pers, QuickReplies: qrs, Options: r.Options, AssistantID: r.AssistantID,
 		Time: t, VisitorStatus: env.Visitor.Status, EngagementScore: env.Visitor.EngagementScore,
-	}, nil
+	}, empty, nil
 }
 
 // sendRule records rule i's send in the visitor's state and commits it

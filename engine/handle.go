@@ -16,6 +16,9 @@ type Result struct {
 	NewSession      bool
 	VisitorStatus   string
 	EngagementScore int
+	// Engaged is whether the session is engaged after the event: a
+	// reply engages it, unless it is a decline (a dismiss click).
+	Engaged bool
 	// Reply is the resolved reply for a reply event: a click carries the
 	// label and action of the button.
 	Reply *tracker.Event
@@ -72,6 +75,7 @@ func (e *Engine) handle(ent *entry, ev tracker.Event) (Result, error) {
 	sent, err := e.evaluate(ent, ev.Time, &ev)
 	res.Sent = sent
 	res.SessionID, res.VisitorStatus, res.EngagementScore = v.Session.ID, v.Status(ev.Time), v.Score
+	res.Engaged = v.Session.Engaged
 	if ev.Type == tracker.Reply {
 		res.Reply = &ev
 	}

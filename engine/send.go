@@ -60,7 +60,8 @@ func (e *Engine) send(ent *entry, req *SendRequest) (*message.Message, error) {
 		return nil, ErrSessionNotFound // an earlier session of the visitor
 	}
 	set := e.loaded.Load().set
-	if !v.Session.Engaged && v.Session.MessagesSent >= set.Policy.MaxProactivePerSession && !req.OverrideCap {
+	capped := v.Session.MessagesSent >= set.Policy.MaxProactivePerSession || v.Session.Declined
+	if !v.Session.Engaged && capped && !req.OverrideCap {
 		return nil, ErrFrequencyCapped
 	}
 	now := e.opts.Clock.Now()

@@ -22,6 +22,8 @@ type Evaluation struct {
 	Score        scoring.Score
 	Rules        []RuleOutcome
 	Sent         *message.Message
+	// Warnings are about the message sent: values that printed nothing.
+	Warnings []string
 }
 
 // RuleOutcome is one rule's part in an evaluation.
@@ -55,5 +57,11 @@ func (ev *Evaluation) sent(i int, m *message.Message) {
 	if ev != nil {
 		ev.Rules[i].Sent, ev.Rules[i].Reason = true, ""
 		ev.Sent = m
+	}
+}
+
+func (ev *Evaluation) warn(msgs []string) {
+	if ev != nil {
+		ev.Warnings = append(ev.Warnings, msgs...)
 	}
 }

@@ -27,8 +27,11 @@ func (rs *ruleState) pending() bool { return !rs.PendingSince.IsZero() }
 // idle reports whether the state carries nothing worth keeping.
 func (rs *ruleState) idle() bool { return *rs == ruleState{} }
 
-// maxOffers bounds the messages whose quick replies a visitor keeps.
-const maxOffers = 10
+// maxOffered bounds the quick-reply values remembered for one visitor;
+// past it the oldest messages' values are forgotten. Offers outlive
+// sessions: a click answers the latest message that offered its value,
+// whenever it came, and a value is kept only in the latest such message.
+const maxOffered = 64
 
 // visitorState is the engine's record of one visitor: the tracker's view
 // plus the rules' state machines and pending wakeups. Its exported fields
@@ -92,7 +95,6 @@ func (v *visitorState) newSession() {
 	}
 	v.byIndex = nil
 	v.Wakeups = v.Wakeups[:0]
-	v.Offers = nil
 }
 
 // addWakeup records a wakeup time; it reports false if it was already there.
@@ -118,19 +120,34 @@ func (v *visitorState) rememberOffer(m *message.Message) {
 	if len(m.QuickReplies) == 0 {
 		return
 	}
-	v.Offers = append(v.Offers, message.OfferOf(m))
-	if len(v.Offers) > maxOffers {
-		v.Offers = v.Offers[len(v.Offers)-maxOffers:]
+	kept, n := make([]message.Offer, 0, len(v.Offers)+1), len(m.QuickReplies)
+	for i := len(v.Offers) - 1; i >= 0; i-- { // newest first, to keep the newest within the bound
+		o := v.Offers[i]
+		o.QuickReplies = slices.DeleteFunc(slices.Clone(o.QuickReplies), func(q message.QuickReply) bool {
+			_, again := m.QuickReply(q.Value)
+			return again
+		})
+		if len(o.QuickReplies) > 0 && n+len(o.QuickReplies) <= maxOffered {
+			kept = append(kept, o)
+			n += len(o.QuickReplies)
+		}
 	}
+	slices.Reverse(kept)
+	v.Offers = append(kept, message.OfferOf(m))
 }
 
 // resolveReply fills a quick-reply click's label and action from the
-// message that offered it.
+// message that offered it: the named message if it is remembered with that
+// value, else the latest one offering that value.
 func (v *visitorState) resolveReply(ev *tracker.Event) {
 	if ev.QuickReply == "" {
 		return
 	}
-	if o, q, ok := message.Resolve(v.Offers, ev.MessageID, ev.QuickReply); ok {
+	o, q, ok := message.Resolve(v.Offers, ev.MessageID, ev.QuickReply)
+	if !ok && ev.MessageID != "" {
+		o, q, ok = message.Resolve(v.Offers, "", ev.QuickReply)
+	}
+	if ok {
 		ev.Text, ev.Action, ev.MessageID = q.Text, q.Action, o.MessageID
 	}
 }

@@ -61,6 +61,9 @@ func Parse(srcs ...Source) (*Set, Diagnostics) {
 	sc := scope{lists: set.Lists, schedules: set.Schedules}
 	seen := map[string]string{}
 	for _, fn := range files {
+		if fn.rules != nil && resolve(fn.rules.value).Kind == yaml.SequenceNode && len(resolve(fn.rules.value).Content) == 0 {
+			set.NoRules = append(set.NoRules, fn.dec.file)
+		}
 		for i, item := range sequence(fn.dec, fn.rules, "rules") {
 			before := len(diags)
 			r, nodes := fn.dec.rule(item, i, sc)

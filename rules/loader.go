@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"fmt"
 	"os"
 	"sync"
 	"time"
@@ -53,8 +54,27 @@ func (l *Loader) Reload() (Diagnostics, error) {
 	if set == nil {
 		return diags, diags.Errors()
 	}
+	if d, drop := dropsEveryRule(l.current, set); drop {
+		return append(diags, d), Diagnostics{d}
+	}
 	l.current = set
 	return diags, nil
+}
+
+// dropsEveryRule refuses a reload that would leave no rule running, as an
+// emptied or truncated file would, unless each file that had rules now
+// says `rules: []`.
+func dropsEveryRule(old, next *Set) (Diagnostic, bool) {
+	if old == nil || len(old.Rules) == 0 || len(next.Rules) > 0 {
+		return Diagnostic{}, false
+	}
+	for _, r := range old.Rules {
+		if !contains(next.NoRules, r.File) {
+			return Diagnostic{File: r.File, Line: 1, Col: 1, Msg: fmt.Sprintf(
+				"has no rules now, and this reload would stop all %d running rules; it is refused (write rules: [] to stop them on purpose)", len(old.Rules))}, true
+		}
+	}
+	return Diagnostic{}, false
 }
 
 // Files returns the rule files' paths.

@@ -51,3 +51,35 @@ func TestLoaderReloadIsAllOrNothing(t *testing.T) {
 		t.Fatalf("after fixing: %d rules, want 2", got)
 	}
 }
+
+// An emptied rule file would stop every rule: the reload is refused and
+// the running rules stay, unless the file says rules: [] on purpose.
+func TestLoaderRefusesToDropEveryRule(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "rules.yaml")
+	write := func(body string) {
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("version: 1\nrules:\n  - {name: one, when: 'page.path == \"/\"', message: hi, min_wait: 0s, quick_replies: [{text: A, value: a}, {text: B, value: b}]}\n")
+	l, _, err := NewLoader(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	running := l.Current()
+	for _, body := range []string{"", "# nothing yet\n", "version: 1\n", "version: 1\nrules:\n"} {
+		write(body)
+		diags, err := l.Reload()
+		want := p + ":1:1: has no rules now, and this reload would stop all 1 running rules; it is refused (write rules: [] to stop them on purpose)"
+		if err == nil || err.Error() != want || len(diags.Errors()) != 1 {
+			t.Errorf("reload of %q: err %v", body, err)
+		}
+		if l.Current() != running {
+			t.Fatalf("reload of %q replaced the running rules", body)
+		}
+	}
+	write("version: 1\nrules: []\n")
+	if _, err := l.Reload(); err != nil || len(l.Current().Rules) != 0 {
+		t.Fatalf("rules: [] on purpose: err %v, %d rules", err, len(l.Current().Rules))
+	}
+}

@@ -9,7 +9,7 @@ import (
 
 var (
 	topKeys      = []string{"version", "policy", "schedules", "lists", "rules", "scoring"}
-	policyKeys   = []string{"min_wait", "max_proactive_per_session", "send_to"}
+	policyKeys   = []string{"min_wait", "max_proactive_per_session", "send_to", "quiet_after_reply"}
 	scheduleKeys = []string{"cron", "for", "timezone"}
 	ruleKeys     = []string{"name", "description", "when", "for", "during", "priority", "frequency",
 		"cooldown", "min_wait", "trigger", "message", "personalization", "quick_replies", "options", "assistant_id"}
@@ -67,6 +67,10 @@ func (d *decoder) policy(n *yaml.Node) Policy {
 		case "min_wait":
 			if v, ok := d.duration(f.value, "policy", f.key); ok {
 				p.MinWait = v
+			}
+		case "quiet_after_reply":
+			if v, ok := d.duration(f.value, "policy", f.key); ok {
+				p.QuietAfterReply = v
 			}
 		case "max_proactive_per_session":
 			if v, ok := d.integer(f.value, "policy", f.key); ok {

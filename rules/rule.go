@@ -25,6 +25,9 @@ type Policy struct {
 	MinWait                time.Duration
 	MaxProactivePerSession int
 	SendTo                 []string
+	// QuietAfterReply is how long after a visitor's reply only follow-up
+	// rules may send.
+	QuietAfterReply time.Duration
 }
 
 // DefaultPolicy follows the outbound API's best practices: wait 30 s, one
@@ -92,6 +95,8 @@ type Set struct {
 	Rules     []*Rule
 	// Scoring is the file's scoring model; nil means the built-in one.
 	Scoring *Scoring
+	// NoRules are the files that say `rules: []`: no rules, on purpose.
+	NoRules []string
 }
 
 // Scoring is a rule file's replacement engagement model.

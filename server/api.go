@@ -2,8 +2,10 @@ package server
 
 import (
 	"fmt"
+	"maps"
 	"net/http"
 	"regexp"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -72,7 +74,30 @@ func (q *sendRequest) validate() error {
 			return errInvalid("options.override_frequency_cap", "must be true or false")
 		}
 	}
-	return checkQuickReplies(q.QuickReplies)
+	if err := checkQuickReplies(q.QuickReplies); err != nil {
+		return err
+	}
+	return q.checkNoTemplates()
+}
+
+// checkNoTemplates refuses {{ }} in the texts the visitor sees: API
+// messages are sent as written, and a template would show as typed.
+func (q *sendRequest) checkNoTemplates() error {
+	texts := [][2]string{{"message", q.Message}}
+	for i, qr := range q.QuickReplies {
+		texts = append(texts, [2]string{fmt.Sprintf("quick_replies[%d].text", i), qr.Text})
+	}
+	for _, k := range slices.Sorted(maps.Keys(q.Personalization)) { // the first in name order is named
+		if s, ok := q.Personalization[k].(string); ok {
+			texts = append(texts, [2]string{"personalization." + k, s})
+		}
+	}
+	for _, t := range texts {
+		if open := strings.Index(t[1], "{{"); open >= 0 && strings.Contains(t[1][open:], "}}") {
+			return errInvalid(t[0], "contains a template ({{ … }}); the API sends text as written, so fill in the values before sending")
+		}
+	}
+	return nil
 }
 
 func checkQuickReplies(qrs []message.QuickReply) error {

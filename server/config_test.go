@@ -141,7 +141,7 @@ func TestReloadKeepsRulesOnFailure(t *testing.T) {
 	good := readFile(t, rulesPath)
 	writeFile(t, rulesPath, strings.Replace(good, "priority: 50", "priority: high", 1))
 	err := h.srv.Reload()
-	if err == nil || !strings.Contains(err.Error(), "rules.yaml:25:15: rule \"follow-up-schedule\": priority:") {
+	if err == nil || !strings.Contains(err.Error(), "rules.yaml:26:15: rule \"follow-up-schedule\": priority:") {
 		t.Fatalf("reload error %v", err)
 	}
 	if got := strings.Join(names(), " "); got != "ac-repair-offer follow-up-schedule" {
@@ -153,6 +153,18 @@ func TestReloadKeepsRulesOnFailure(t *testing.T) {
 	}
 	if got := strings.Join(names(), " "); got != "ac-repair-offer schedule-follow-up" {
 		t.Fatalf("rules after a good reload: %s", got)
+	}
+	// An emptied file would stop all chat: refused, unless it says rules: [].
+	writeFile(t, rulesPath, "")
+	if err := h.srv.Reload(); err == nil || !strings.Contains(err.Error(), "rules.yaml:1:1: has no rules now") {
+		t.Fatalf("reload of an empty file: %v", err)
+	}
+	if got := strings.Join(names(), " "); got != "ac-repair-offer schedule-follow-up" {
+		t.Fatalf("rules after an empty file: %s", got)
+	}
+	writeFile(t, rulesPath, "version: 1\nrules: []\n")
+	if err := h.srv.Reload(); err != nil || len(names()) != 0 {
+		t.Fatalf("rules: [] on purpose: %v, rules %v", err, names())
 	}
 }
 

@@ -74,7 +74,7 @@ func (s *Server) reply(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	s.ok(w, r, http.StatusAccepted, replyData{SessionID: res.SessionID, VisitorStatus: "engaged", EngagementScore: res.EngagementScore})
+	s.ok(w, r, http.StatusAccepted, replyData{SessionID: res.SessionID, VisitorStatus: replyStatus(res), EngagementScore: res.EngagementScore})
 }
 
 // decodeWidget reads a reply or ack body and admits its site.
@@ -115,7 +115,7 @@ func (ws *workspace) reply(q *replyRequest) (engine.Result, error) {
 	}
 	got := res.Reply
 	rep := pipeline.Reply{VisitorID: q.VisitorID, MessageID: got.MessageID, SessionID: res.SessionID,
-		Text: got.Text, EngagementScore: res.EngagementScore, Time: got.Time}
+		Text: got.Text, VisitorStatus: replyStatus(res), EngagementScore: res.EngagementScore, Time: got.Time}
 	if q.QuickReply != nil {
 		rep.QuickReply = &pipeline.QuickReplyClick{Value: got.QuickReply, Action: got.Action}
 	}
@@ -136,6 +136,15 @@ func (ws *workspace) logReply(q *replyRequest, sessionID, rule string) {
 	}
 	ws.log.Info("visitor replied", "message_id", q.MessageID, "session_id", sessionID, "visitor_id", q.VisitorID,
 		"rule", rule, "kind", kind, "value", value)
+}
+
+// replyStatus is the visitor's status after a reply: engaged, except after
+// a decline (a dismiss click), which leaves the presence.
+func replyStatus(res engine.Result) string {
+	if res.Engaged {
+		return "engaged"
+	}
+	return res.VisitorStatus
 }
 
 // checkAnswered checks that the answered message is the visitor's, of the

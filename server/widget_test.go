@@ -106,7 +106,7 @@ func TestConversation(t *testing.T) {
 		t.Fatalf("event %+v", first)
 	}
 	if offer["message"] != "Need a hand with your AC?" || offer["sent_at"] != "2026-01-20T14:30:00Z" || obj(offer["personalization"])["current_interest"] != "AC Repair" ||
-		len(offer["quick_replies"].([]any)) != 2 {
+		len(offer["quick_replies"].([]any)) != 3 {
 		t.Fatalf("message %s", first.data)
 	}
 	messageID, sessionID := offer["message_id"].(string), offer["session_id"].(string)
@@ -156,6 +156,27 @@ func TestConversation(t *testing.T) {
 		obj(msgs[1])["rule"] != "follow-up-schedule" || obj(msgs[1])["status"] != "delivered" {
 		t.Fatalf("session messages: %s", list.raw)
 	}
+}
+
+// A click on a dismiss button is reported like any reply, but the visitor
+// is not engaged: the webhook and the answer give the presence, and the
+// session takes no further proactive message.
+func TestDismissReply(t *testing.T) {
+	h := newHarness(t, "")
+	events, _ := h.stream("site_a", "v_no", "Origin", "https://shop.example")
+	h.visit("v_no", "https://shop.example/services/ac-repair")
+	offer := mustJSON(t, []byte(next(t, events, "the rule's message").data))
+	click := `{"site":"site_a","visitor_id":"v_no","message_id":"` + offer["message_id"].(string) + `","quick_reply":{"value":"no_thanks"}}`
+	r := h.do("POST", "/v1/reply", click, "Origin", "https://shop.example")
+	if r.status != 202 || obj(r.body["data"])["visitor_status"] != "online" {
+		t.Fatalf("reply: %d %s", r.status, r.raw)
+	}
+	data := obj(mustJSON(t, next(t, h.hooks, "the webhook").body)["data"])
+	if obj(data["quick_reply_clicked"])["action"] != "dismiss" || obj(data["visitor"])["status"] != "online" {
+		t.Fatalf("webhook data %v", data)
+	}
+	send := `{"visitor_id":"v_no","message":"Sure you do not need anything?"}`
+	checkError(t, h.api("POST", "/v1/outbound/live-chat/message", send), 409, "frequency_capped", "")
 }
 
 func TestReplyAndAckErrors(t *testing.T) {

@@ -161,7 +161,7 @@ func engineError(err error) error {
 		return errNotFound("session_not_found", "session_id", "no such session in this workspace (or it is not the visitor's current one)")
 	case errors.Is(err, engine.ErrFrequencyCapped):
 		return &apiError{Status: 409, Code: "frequency_capped",
-			Message: "this session has had its proactive messages; set options.override_frequency_cap to send anyway"}
+			Message: "this session has had its proactive messages, or the visitor declined them; set options.override_frequency_cap to send anyway"}
 	case errors.Is(err, engine.ErrTooManyAttributes):
 		return &apiError{Status: http.StatusBadRequest, Code: "too_many_attributes", Field: "attributes",
 			Message: strings.TrimPrefix(err.Error(), engine.ErrTooManyAttributes.Error()+": ") + "; the visitor keeps what it had"}

@@ -16,6 +16,9 @@ const (
 	maxPages = 200
 )
 
+// Dismiss is the quick-reply action of a decline ("No thanks").
+const Dismiss = "dismiss"
+
 // Presence states.
 const (
 	Online  = "online"
@@ -31,6 +34,8 @@ type Visitor struct {
 	Device     string         `json:"device,omitempty"`
 	Visits     int            `json:"visits"`
 	LastHeard  time.Time      `json:"last_heard"`
+	// LastReplyAt is the time of the visitor's latest reply, in any session.
+	LastReplyAt time.Time `json:"last_reply_at,omitzero"`
 	// Presence is the state the last presence-changing event left; Status
 	// turns it offline after PresenceTimeout.
 	Presence string  `json:"presence"`
@@ -40,15 +45,18 @@ type Visitor struct {
 
 // Session is one visit.
 type Session struct {
-	ID               string    `json:"id"`
-	Start            time.Time `json:"start"`
-	PageViews        int       `json:"page_views"`
-	Pages            []string  `json:"pages,omitempty"`
-	LandingPage      string    `json:"landing_page,omitempty"`
-	Referrer         string    `json:"referrer,omitempty"`
-	UTM              UTM       `json:"utm"`
-	MessagesSent     int       `json:"messages_sent"`
-	Engaged          bool      `json:"engaged"`
+	ID           string    `json:"id"`
+	Start        time.Time `json:"start"`
+	PageViews    int       `json:"page_views"`
+	Pages        []string  `json:"pages,omitempty"`
+	LandingPage  string    `json:"landing_page,omitempty"`
+	Referrer     string    `json:"referrer,omitempty"`
+	UTM          UTM       `json:"utm"`
+	MessagesSent int       `json:"messages_sent"`
+	Engaged      bool      `json:"engaged"`
+	// Declined is set by a click on a dismiss button: no more proactive
+	// messages in this session.
+	Declined         bool      `json:"declined,omitempty"`
 	LastReply        LastReply `json:"last_reply"`
 	Replies          int       `json:"replies"`
 	QuickReplyClicks int       `json:"quick_reply_clicks"`
@@ -123,7 +131,12 @@ func (v *Visitor) Apply(ev *Event, newSession func() string) bool {
 		maps.Copy(v.Attributes, ev.Attributes)
 	case Reply:
 		s := &v.Session
-		s.Engaged = true
+		if ev.Action == Dismiss {
+			s.Declined = true // a "no thanks" is an answer, not engagement
+		} else {
+			s.Engaged = true
+		}
+		v.LastReplyAt = ev.Time
 		s.Replies++
 		s.LastReply = LastReply{Value: ev.QuickReply, Action: ev.Action, Text: ev.Text}
 		if ev.QuickReply != "" {

@@ -256,6 +256,22 @@ func TestSpec9Heartbeats(t *testing.T) {
 	got = heartbeatOffsets(t, run{heartbeat: "0s", events: []journey.Event{page("0s", "/a")}})
 	expectSends(t, got)
 
+	// visible after page_leave: no page, no heartbeats (until a page view).
+	got = heartbeatOffsets(t, run{events: []journey.Event{
+		page("0s", "/a"), ev("20s", tracker.PageLeave), ev("30s", tracker.Visibility, "state", "visible"),
+	}, until: "2m"})
+	expectSends(t, got, "15s")
+	// A heartbeat written in the journey while hidden is only that event.
+	got = heartbeatOffsets(t, run{events: []journey.Event{
+		page("0s", "/a"), ev("20s", tracker.Visibility, "state", "hidden"), ev("30s", tracker.Heartbeat),
+	}, until: "1m30s"})
+	expectSends(t, got, "15s", "30s")
+	// visible while already visible, or a written heartbeat, keeps the phase.
+	got = heartbeatOffsets(t, run{events: []journey.Event{
+		page("0s", "/a"), ev("20s", tracker.Visibility, "state", "visible"), ev("25s", tracker.Heartbeat),
+	}, until: "50s"})
+	expectSends(t, got, "15s", "25s", "30s", "45s")
+
 	got = heartbeatOffsets(t, run{events: []journey.Event{page("0s", "/a")}})
 	if len(got) != 40 || got[39] != "10m0s" {
 		t.Errorf("default run: %d heartbeats ending %v, want 40 ending at 10m0s", len(got), got[len(got)-1])

@@ -146,6 +146,9 @@ func (tl *Timeline) evaluation(ev *engine.Evaluation) {
 			}
 			fmt.Fprintf(tl.W, "%10s    %s\n", "", strings.Join(labels, " "))
 		}
+		for _, w := range ev.Warnings {
+			fmt.Fprintf(tl.W, "%10s    ! %s\n", "", w)
+		}
 	}
 }
 

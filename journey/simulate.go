@@ -101,7 +101,6 @@ func feed(eng *engine.Engine, clock *engine.VirtualClock, j *Journey, opts Optio
 		if _, err := eng.Handle(ev); err != nil {
 			return fmt.Errorf("journey %q at %s: %s: %w", j.Name, at, ev.Type, err)
 		}
-		hb.after(at, ev)
 		return nil
 	}
 	i := 0
@@ -111,15 +110,18 @@ func feed(eng *engine.Engine, clock *engine.VirtualClock, j *Journey, opts Optio
 			break
 		}
 		for ; i < len(j.Events) && time.Duration(j.Events[i].At) == at; i++ {
-			if err := handle(at, j.Events[i].tracker(j.Start, j.Visitor.ID)); err != nil {
+			ev := j.Events[i].tracker(j.Start, j.Visitor.ID)
+			if err := handle(at, ev); err != nil {
 				return err
 			}
+			hb.after(at, ev)
 		}
 		if hb.due(at) {
 			beat := tracker.Event{Time: j.Start.Add(at), VisitorID: j.Visitor.ID, Type: tracker.Heartbeat}
 			if err := handle(at, beat); err != nil {
 				return err
 			}
+			hb.next += hb.every
 		}
 	}
 	clock.Set(j.Start.Add(end))
@@ -129,7 +131,7 @@ func feed(eng *engine.Engine, clock *engine.VirtualClock, j *Journey, opts Optio
 
 // nextInput is the offset of the next journey event or heartbeat.
 func nextInput(j *Journey, i int, hb heartbeats) (time.Duration, bool) {
-	next, ok := hb.next, hb.on
+	next, ok := hb.next, hb.on()
 	if i < len(j.Events) {
 		at := time.Duration(j.Events[i].At)
 		if !ok || at < next {
@@ -139,24 +141,34 @@ func nextInput(j *Journey, i int, hb heartbeats) (time.Duration, bool) {
 	return next, ok
 }
 
-// heartbeats is the beacon's heartbeat timer, as the simulator keeps it.
+// heartbeats is the beacon's heartbeat timer, as the simulator keeps it:
+// it runs while a page is open and visible, counted from the page view and
+// restarted when a hidden page becomes visible again. Heartbeats written
+// in the journey are events like any other and do not move it.
 type heartbeats struct {
-	every time.Duration
-	on    bool
-	next  time.Duration
+	every   time.Duration
+	page    bool // a page is open: viewed and not left
+	visible bool
+	next    time.Duration
 }
 
+// after updates the timer with a journey event.
 func (h *heartbeats) after(at time.Duration, ev tracker.Event) {
-	if h.every <= 0 {
-		return
-	}
 	switch {
-	case ev.Type == tracker.PageView, ev.Type == tracker.Heartbeat,
-		ev.Type == tracker.Visibility && ev.State == "visible":
-		h.on, h.next = true, at+h.every
-	case ev.Type == tracker.PageLeave, ev.Type == tracker.Visibility && ev.State == "hidden":
-		h.on = false
+	case ev.Type == tracker.PageView:
+		h.page, h.visible, h.next = true, true, at+h.every
+	case ev.Type == tracker.PageLeave:
+		h.page = false
+	case ev.Type == tracker.Visibility && ev.State == "hidden":
+		h.visible = false
+	case ev.Type == tracker.Visibility && ev.State == "visible":
+		if !h.visible {
+			h.next = at + h.every
+		}
+		h.visible = true
 	}
 }
 
-func (h *heartbeats) due(at time.Duration) bool { return h.on && h.next == at }
+func (h heartbeats) on() bool { return h.every > 0 && h.page && h.visible }
+
+func (h *heartbeats) due(at time.Duration) bool { return h.on() && h.next == at }

@@ -3,8 +3,6 @@ package rules
 import (
 	"fmt"
 	"os"
-	"regexp"
-	"strconv"
 	"strings"
 
 	"gopkg.in/yaml.v3"
@@ -51,8 +49,8 @@ func Parse(srcs ...Source) (*Set, Diagnostics) {
 		d := &decoder{file: src.Name, lines: strings.Split(string(src.Data), "\n"), diags: &diags}
 		var doc yaml.Node
 		if err := yaml.Unmarshal(src.Data, &doc); err != nil {
-			line, msg := yamlErrorLine(err)
-			d.at(line, 1, "", "", "%s", msg)
+			line, col, msg := yamlError(src.Data, err)
+			d.at(line, col, "", "", "%s", msg)
 			continue
 		}
 		files = append(files, d.top(&doc))
@@ -161,31 +159,4 @@ func sequence(d *decoder, f *field, name string) []*yaml.Node {
 		return nil
 	}
 	return n.Content
-}
-
-var yamlLineRe = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
-
-// yamlHints are what usually causes yaml.v3's syntax errors in a rule file.
-var yamlHints = map[string]string{
-	"mapping values are not allowed in this context": "check the indentation, and quote text that contains \": \"",
-	"did not find expected key":                      "check the indentation",
-	"did not find expected '-' indicator":            "check the indentation of the list",
-	"found character that cannot start any token":    "indent with spaces, not tabs, and quote text that starts with @ or `",
-	"could not find expected ':'":                    "a key needs a \":\" after it",
-}
-
-// yamlErrorLine pulls the line out of a yaml.v3 syntax error and adds a
-// hint for the usual causes.
-func yamlErrorLine(err error) (int, string) {
-	msg, line := err.Error(), 1
-	if m := yamlLineRe.FindStringSubmatch(msg); m != nil {
-		line, _ = strconv.Atoi(m[1])
-		msg = "yaml: " + m[2]
-	}
-	for cause, hint := range yamlHints {
-		if strings.Contains(msg, cause) {
-			return line, msg + " (" + hint + ")"
-		}
-	}
-	return line, msg
 }

@@ -155,7 +155,12 @@ var badCases = []loadCase{
 		`testdata/missing-quick-reply-keys.bad.yaml:9:9: rule "ac-repair-linger": quick_replies[1]: text is required`,
 	}},
 	{"yaml syntax error", []string{"yaml-syntax.bad.yaml"}, []string{
-		`testdata/yaml-syntax.bad.yaml:6:1: yaml: mapping values are not allowed in this context (check the indentation, and quote text that contains ": ")`,
+		// At the ":" that makes the mis-indented line a key.
+		`testdata/yaml-syntax.bad.yaml:6:13: yaml: mapping values are not allowed in this context (check the indentation, and quote text that contains ": ")`,
+	}},
+	{"yaml syntax error yaml.v3 puts lines early", []string{"yaml-syntax-late.bad.yaml"}, []string{
+		// yaml.v3 says line 2, where the list begins; the fault is the s after 'We'.
+		`testdata/yaml-syntax-late.bad.yaml:6:18: yaml: did not find expected key (check the indentation, and quote text that contains a quote)`,
 	}},
 	{"rules not a list", []string{"rules-not-list.bad.yaml"}, []string{
 		`testdata/rules-not-list.bad.yaml:3:3: rules: expected a list, got a mapping (start each item with "- ")`,

@@ -16,14 +16,19 @@ type decoder struct {
 	file  string
 	lines []string // source lines, to place positions inside block scalars
 	diags *Diagnostics
+	// via marks the copies of anchored values put in place of aliases.
+	via map[*yaml.Node]anchorUse
 }
 
 func (d *decoder) errorf(n *yaml.Node, ctx, field, format string, args ...any) {
 	line, col := 1, 1
 	if n != nil {
 		line, col = n.Line, n.Column
+		if n.Kind == yaml.ScalarNode {
+			col = d.valueColumn(n) // at the value, not its anchor
+		}
 	}
-	d.at(line, col, ctx, field, format, args...)
+	d.at(line, col, ctx, field, "%s", fmt.Sprintf(format, args...)+d.viaSuffix(n))
 }
 
 func (d *decoder) at(line, col int, ctx, field, format string, args ...any) {

@@ -67,8 +67,8 @@ func (d *decoder) lintText(n *yaml.Node, t *Template, ctx, field string, pers ma
 // lintComment warns when YAML took the end of a plain text for a comment:
 // in `message: Austin's #1 team`, " #" starts one.
 func (d *decoder) lintComment(n *yaml.Node, ctx, field string) {
-	if n.Kind != yaml.ScalarNode || n.Style != 0 {
-		return // quoted and block texts keep their #
+	if _, copied := d.via[n]; n.Kind != yaml.ScalarNode || n.Style != 0 || copied {
+		return // quoted and block texts keep their #; an alias's text is at its anchor
 	}
 	line, col, length := n.Line, n.Column, len(n.Value)
 	if segs := d.segments(n, n.Value); len(segs) > 0 {

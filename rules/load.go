@@ -53,6 +53,7 @@ func Parse(srcs ...Source) (*Set, Diagnostics) {
 			d.at(line, col, "", "", "%s", msg)
 			continue
 		}
+		d.expandAliases(&doc)
 		files = append(files, d.top(&doc))
 	}
 	sharedSections(set, files)

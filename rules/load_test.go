@@ -112,6 +112,15 @@ var badCases = []loadCase{
 		`testdata/when-maybe-not-bool.bad.yaml:10:32: rule "attribute-operand": when: visitor.attributes.vip can be any value (text, a number, or nil when it is missing), not only true or false; compare it, like visitor.attributes.vip == true`,
 		`testdata/when-maybe-not-bool.bad.yaml:13:37: rule "text-fallback": when: must be true or false, but "no" gives text`,
 	}},
+	{"values through anchors and aliases", []string{"anchors.bad.yaml"}, []string{
+		`testdata/anchors.bad.yaml:5:16: rule "first": for: duration 45 has no unit: write 45s, 45m or 45h`,
+		`testdata/anchors.bad.yaml:12:38: rule "second": when: unknown name pgae (did you mean page?)`,
+		// Where the alias is used, naming the anchor: the same value may
+		// be right in one place (priority) and wrong in another (min_wait).
+		`testdata/anchors.bad.yaml:13:10: rule "second": for: duration 45 has no unit: write 45s, 45m or 45h (in the value of &wait, line 5)`,
+		`testdata/anchors.bad.yaml:14:15: rule "second": min_wait: duration 20 has no unit: write 20s, 20m or 20h (in the value of &high, line 6)`,
+		`testdata/anchors.bad.yaml:18:11: rule "third": when: unknown name pgae (did you mean page?) (in the value of &on-b, line 12)`,
+	}},
 	{"template in message", []string{"template-message.bad.yaml"}, []string{
 		`testdata/template-message.bad.yaml:6:28: rule "ac-repair-linger": message: unknown name visitor.atributes (did you mean visitor.attributes?)`,
 		`testdata/template-message.bad.yaml:15:72: rule "heating-linger": message: unknown name page.tittle (did you mean page.title?)`,

@@ -197,7 +197,7 @@ func (d *decoder) signal(n *yaml.Node, i int, sc scope) (Signal, bool) {
 			e, _, errs := compileExpr(src, kindNumber, sc)
 			for _, ee := range errs {
 				line, col := d.exprPos(f.value, src, 0, ee.line, ee.col)
-				d.at(line, col, ctx, "value", "%s", ee.msg)
+				d.at(line, col, ctx, "value", "%s", ee.msg+d.viaSuffix(f.value))
 			}
 			sig.Value = e
 			ok = ok && e != nil

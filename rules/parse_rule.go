@@ -54,7 +54,7 @@ func (d *decoder) ruleField(r *Rule, f field, ctx string, sc scope) {
 		e, followUp, errs := compileExpr(src, kindBool, sc)
 		for _, ee := range errs {
 			line, col := d.exprPos(resolve(v), src, 0, ee.line, ee.col)
-			d.at(line, col, ctx, f.key, "%s", ee.msg)
+			d.at(line, col, ctx, f.key, "%s", ee.msg+d.viaSuffix(resolve(v)))
 		}
 		r.When, r.FollowUp = e, followUp
 	case "for":
@@ -107,7 +107,7 @@ func (d *decoder) template(v *yaml.Node, ctx, fieldName string, sc scope) *Templ
 	t, errs := compileTemplate(src, sc)
 	for _, te := range errs {
 		line, col := d.exprPos(resolve(v), src, te.off, te.line, te.col)
-		d.at(line, col, ctx, fieldName, "%s", te.msg)
+		d.at(line, col, ctx, fieldName, "%s", te.msg+d.viaSuffix(resolve(v)))
 	}
 	return t
 }

@@ -13,6 +13,9 @@ import (
 // literal and folded scalars map exactly; a scalar whose text cannot be
 // matched to the file maps to its start.
 func (d *decoder) exprPos(n *yaml.Node, src string, off, line, col int) (int, int) {
+	if _, copied := d.via[n]; copied {
+		return n.Line, n.Column // the alias: its text is elsewhere
+	}
 	k := off + byteOffset(src[off:], line, col)
 	if n.Style == yaml.SingleQuotedStyle || n.Style == yaml.DoubleQuotedStyle {
 		return d.quotedPos(n, src[:k])
@@ -53,7 +56,7 @@ type segment struct{ off, len, line, col int }
 // its value: YAML folds the line breaks and strips the indentation, so the
 // value between two lines' texts is only spaces and line breaks.
 func (d *decoder) segments(n *yaml.Node, value string) []segment {
-	line, col, indent := n.Line, n.Column, -1
+	line, col, indent := n.Line, d.valueColumn(n), -1
 	if n.Style == yaml.LiteralStyle || n.Style == yaml.FoldedStyle {
 		line, col = n.Line+1, 1
 	}
@@ -98,7 +101,7 @@ func (d *decoder) segments(n *yaml.Node, value string) []segment {
 // a file position, stepping over escapes (\" and ”) in the file's text.
 func (d *decoder) quotedPos(n *yaml.Node, before string) (int, int) {
 	raw := []rune(d.lineAt(n.Line))
-	i := n.Column // the character after the opening quote, 0-based
+	i := d.valueColumn(n) // the character after the opening quote, 0-based
 	for range utf8.RuneCountInString(before) {
 		if i >= len(raw) {
 			return n.Line, n.Column // the value goes on over more lines
@@ -134,4 +137,19 @@ func (d *decoder) lineAt(line int) string {
 		return d.lines[line-1]
 	}
 	return ""
+}
+
+// valueColumn is where n's value begins on its first line: after its
+// anchor (&name), which yaml.v3 counts as the start of the node.
+func (d *decoder) valueColumn(n *yaml.Node) int {
+	raw := []rune(d.lineAt(n.Line))
+	col := n.Column
+	if n.Anchor == "" || col < 1 || col > len(raw) || !strings.HasPrefix(string(raw[col-1:]), "&"+n.Anchor) {
+		return col
+	}
+	col += utf8.RuneCountInString("&" + n.Anchor)
+	for col <= len(raw) && raw[col-1] == ' ' {
+		col++
+	}
+	return col
 }

@@ -4,36 +4,17 @@
 package journey
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
-	"io"
-	"os"
-	"reflect"
 	"sort"
 	"strings"
 	"time"
-
-	"gopkg.in/yaml.v3"
 
 	"github.com/beckonhq/beckon/tracker"
 )
 
 // Duration is a Go duration written as a string (45s, 1m30s).
 type Duration time.Duration
-
-// UnmarshalYAML accepts Go duration strings only.
-func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
-	v, err := time.ParseDuration(n.Value)
-	if err != nil || n.Kind != yaml.ScalarNode {
-		return fmt.Errorf("line %d: %q is not a duration (write it like 45s or 1m30s)", n.Line, n.Value)
-	}
-	if v < 0 {
-		return fmt.Errorf("line %d: duration %q must not be negative", n.Line, n.Value)
-	}
-	*d = Duration(v)
-	return nil
-}
 
 // Visitor is who the journey is about.
 type Visitor struct {
@@ -128,69 +109,4 @@ func (e *Event) tracker(start time.Time, visitorID string) tracker.Event {
 		Name: e.Name, Attributes: e.Attributes, Device: e.Device,
 		QuickReply: e.QuickReply, Text: e.Text, MessageID: e.MessageID,
 	}
-}
-
-// UnmarshalYAML decodes an event strictly and remembers its line.
-func (e *Event) UnmarshalYAML(n *yaml.Node) error {
-	type plain Event
-	var p plain
-	if err := decodeStrict(n, &p); err != nil {
-		return err
-	}
-	*e = Event(p)
-	e.line = n.Line
-	return nil
-}
-
-// decodeStrict decodes a mapping node, refusing keys that out's struct
-// does not have.
-func decodeStrict(n *yaml.Node, out any) error {
-	if n.Kind != yaml.MappingNode {
-		return fmt.Errorf("line %d: expected a mapping", n.Line)
-	}
-	known := map[string]bool{}
-	t := reflect.TypeOf(out).Elem()
-	for i := 0; i < t.NumField(); i++ {
-		if tag := strings.Split(t.Field(i).Tag.Get("yaml"), ",")[0]; tag != "" {
-			known[tag] = true
-		}
-	}
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		if k := n.Content[i]; !known[k.Value] {
-			return fmt.Errorf("line %d: unknown key %s", k.Line, k.Value)
-		}
-	}
-	return n.Decode(out)
-}
-
-// LoadFile reads the journeys in a file: one YAML document each.
-func LoadFile(path string) ([]*Journey, error) {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return nil, err
-	}
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	dec.KnownFields(true)
-	var out []*Journey
-	for {
-		j := &Journey{}
-		err := dec.Decode(j)
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			return nil, fmt.Errorf("%s: %v", path, err)
-		}
-		if err := j.Validate(); err != nil {
-			return nil, fmt.Errorf("%s: journey %q: %v", path, j.Name, err)
-		}
-		if j.Name == "" {
-			j.Name = path
-		}
-		out = append(out, j)
-	}
-	if len(out) == 0 {
-		return nil, fmt.Errorf("%s: no journey in the file", path)
-	}
-	return out, nil
 }

@@ -1,16 +1,12 @@
 package journey
 
 import (
-	"bytes"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"time"
-
-	"gopkg.in/yaml.v3"
 
 	"github.com/beckonhq/beckon/rules"
 )
@@ -43,20 +39,21 @@ type Outcome struct {
 }
 
 // RunTestFile loads a test file's rule files (relative to it) and runs its
-// tests. An unloadable rule file fails every test of the file.
+// tests. An unloadable rule file fails every test of the file. A test
+// file with problems of its own runs nothing: its error lists them all,
+// as rules.Diagnostics.
 func RunTestFile(path string) ([]Outcome, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err
 	}
+	d := &decoder{file: path}
 	var tf TestFile
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	dec.KnownFields(true)
-	if err := dec.Decode(&tf); err != nil && err != io.EOF {
-		return nil, fmt.Errorf("%s: %v", path, err)
-	}
-	if len(tf.RuleFiles) == 0 {
-		return nil, fmt.Errorf("%s: rule_files is empty", path)
+	docs := d.documents(data)
+	if len(docs) > 0 {
+		d.testFile(docs[0], &tf)
+	} else if len(d.diags) == 0 {
+		d.errorf(nil, "", "", "the file is empty: write rule_files and tests")
 	}
 	files := make([]string, len(tf.RuleFiles))
 	for i, f := range tf.RuleFiles {
@@ -65,7 +62,17 @@ func RunTestFile(path string) ([]Outcome, error) {
 		}
 		files[i] = f
 	}
-	set, diags := rules.Load(files...)
+	var set *rules.Set
+	var diags rules.Diagnostics
+	if len(files) > 0 {
+		set, diags = rules.Load(files...)
+	}
+	if set != nil {
+		d.unknownRules(docs[0], set)
+	}
+	if len(d.diags) > 0 {
+		return nil, d.sorted()
+	}
 	out := make([]Outcome, len(tf.Tests))
 	for i := range tf.Tests {
 		t := &tf.Tests[i]

@@ -77,3 +77,10 @@ func orChoices(name string, choices []string) string {
 	}
 	return " (use " + strings.Join(choices[:len(choices)-1], ", ") + " or " + choices[len(choices)-1] + ")"
 }
+
+// Suggest is " (did you mean X?)" for the candidate closest to name, or "",
+// for other files that give the rule file's kind of diagnostics.
+func Suggest(name string, candidates []string) string { return suggest(name, candidates) }
+
+// OrChoices is Suggest, or the list of choices when nothing is close.
+func OrChoices(name string, choices []string) string { return orChoices(name, choices) }

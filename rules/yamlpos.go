@@ -1,6 +1,8 @@
 package rules
 
 import (
+	"errors"
+	"io"
 	"regexp"
 	"strconv"
 	"strings"
@@ -50,8 +52,7 @@ func yamlError(data []byte, err error) (int, int, string) {
 func syntaxPos(src string, line int, msg string) (int, int) {
 	lines := strings.SplitAfter(src, "\n")
 	fails := func(prefix string) bool {
-		var n yaml.Node
-		err := yaml.Unmarshal([]byte(prefix), &n)
+		err := decodeAll(prefix)
 		if err == nil {
 			return false
 		}
@@ -88,6 +89,20 @@ func syntaxPos(src string, line int, msg string) (int, int) {
 	return line, 1
 }
 
+// decodeAll decodes every document of src, for its first error.
+func decodeAll(src string) error {
+	dec := yaml.NewDecoder(strings.NewReader(src))
+	for {
+		var n yaml.Node
+		if err := dec.Decode(&n); err != nil {
+			if errors.Is(err, io.EOF) {
+				return nil
+			}
+			return err
+		}
+	}
+}
+
 func lineOf(data []byte, line int) string {
 	lines := strings.Split(string(data), "\n")
 	if line < 1 || line > len(lines) {
@@ -95,3 +110,7 @@ func lineOf(data []byte, line int) string {
 	}
 	return lines[line-1]
 }
+
+// YAMLSyntax places a yaml.v3 syntax error of data at its token: line,
+// column and message, for other files read with yaml.v3.
+func YAMLSyntax(data []byte, err error) (int, int, string) { return yamlError(data, err) }

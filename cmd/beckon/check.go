@@ -41,7 +41,7 @@ func test(args []string, stdout, stderr io.Writer) int {
 		outcomes, err := journey.RunTestFile(path)
 		report.file(path, outcomes, err)
 		if err != nil {
-			fmt.Fprintf(stdout, "FAIL %s\n  %v\n", path, err)
+			fmt.Fprintf(stdout, "FAIL %s\n%s", path, indent(err.Error()))
 			failed++
 			continue
 		}

@@ -48,6 +48,16 @@ func TestTestCommand(t *testing.T) {
 	if code != 1 || out != want {
 		t.Errorf("failing test: exit %d, output\n%s\nwant\n%s", code, out, want)
 	}
+	// A test file with mistakes: every one, with its position, none run.
+	out, code = beckon(t, "test", "testdata/broken.test.yaml")
+	want = "FAIL testdata/broken.test.yaml\n" +
+		"  testdata/broken.test.yaml:4:12: test \"broken\": start: \"2026-01-20 14:29\" is not a time: write it like 2026-01-20T14:29:00Z (a date, T, a time and a zone: Z for UTC, or like -06:00)\n" +
+		"  testdata/broken.test.yaml:6:29: test \"broken\": events[0].type: unknown event type \"page_veiw\" (did you mean page_view?)\n" +
+		"  testdata/broken.test.yaml:7:5: test \"broken\": unknown key expects (did you mean expect?)\n" +
+		"0 passed, 1 failed\n"
+	if code != 1 || out != want {
+		t.Errorf("broken test file: exit %d, output\n%s\nwant\n%s", code, out, want)
+	}
 }
 
 func TestSimulateJSON(t *testing.T) {

@@ -9,7 +9,7 @@ import (
 // A rule file with an error loads no rules at all; each problem names its
 // file, line and column, the rule and the field.
 func ExampleLoad() {
-	// The SPEC's example file, with page misspelled in its `when`.
+	// The rule-file format's reference example, with page misspelled in its `when`.
 	set, diags := rules.Load("testdata/spec-example-typo.bad.yaml")
 	fmt.Println("loaded:", set != nil)
 	for _, d := range diags {

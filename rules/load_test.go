@@ -78,7 +78,7 @@ var badCases = []loadCase{
 	{"when unknown name", []string{"when-unknown-name.bad.yaml"}, []string{
 		`testdata/when-unknown-name.bad.yaml:4:11: rule "ac-repair-linger": when: unknown name pgae (did you mean page?)`,
 	}},
-	{"the SPEC's example error", []string{"spec-example-typo.bad.yaml"}, []string{
+	{"the reference example's error", []string{"spec-example-typo.bad.yaml"}, []string{
 		`testdata/spec-example-typo.bad.yaml:21:11: rule "ac-repair-linger": when: unknown name pgae (did you mean page?)`,
 	}},
 	{"when unknown member", []string{"when-unknown-member.bad.yaml"}, []string{
@@ -266,7 +266,7 @@ func TestLoadWarn(t *testing.T) {
 	}
 }
 
-// TestLoadGood loads every *.good.yaml, the SPEC's own example among
+// TestLoadGood loads every *.good.yaml, the format's reference example among
 // them, and expects no diagnostic at all.
 func TestLoadGood(t *testing.T) {
 	files, _ := filepath.Glob("testdata/*.good.yaml")
@@ -286,7 +286,7 @@ func TestLoadGood(t *testing.T) {
 	}
 }
 
-// TestSpecExample checks what the SPEC's example file loads into.
+// TestSpecExample checks what the format's reference example loads into.
 func TestSpecExample(t *testing.T) {
 	set, diags := Load("testdata/spec-example.good.yaml")
 	if set == nil || len(diags) > 0 {
@@ -389,7 +389,7 @@ func assertDiags(t *testing.T, diags Diagnostics, want []string) {
 	}
 }
 
-// BenchmarkLoadExample loads the SPEC's example file: read, decode,
+// BenchmarkLoadExample loads the format's reference example: read, decode,
 // compile every expression and template, lint.
 func BenchmarkLoadExample(b *testing.B) {
 	b.ReportAllocs()

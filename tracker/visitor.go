@@ -29,65 +29,65 @@ const (
 // Visitor is everything known about one visitor. It is plain data so the
 // engine can persist it as it is.
 type Visitor struct {
-	ID         string         `json:"id"`
-	Attributes map[string]any `json:"attributes,omitempty"`
-	Device     string         `json:"device,omitempty"`
-	Visits     int            `json:"visits"`
-	LastHeard  time.Time      `json:"last_heard"`
+	ID         string         `json:"id" cbor:"1,keyasint,omitempty"`
+	Attributes map[string]any `json:"attributes,omitempty" cbor:"2,keyasint,omitempty"`
+	Device     string         `json:"device,omitempty" cbor:"3,keyasint,omitempty"`
+	Visits     int            `json:"visits" cbor:"4,keyasint,omitempty"`
+	LastHeard  time.Time      `json:"last_heard" cbor:"5,keyasint,omitempty"`
 	// LastReplyAt is the time of the visitor's latest reply, in any session.
-	LastReplyAt time.Time `json:"last_reply_at,omitzero"`
+	LastReplyAt time.Time `json:"last_reply_at,omitzero" cbor:"6,keyasint,omitempty"`
 	// Presence is the state the last presence-changing event left; Status
 	// turns it offline after PresenceTimeout.
-	Presence string  `json:"presence"`
-	Session  Session `json:"session"`
-	Page     Page    `json:"page"`
+	Presence string  `json:"presence" cbor:"7,keyasint,omitempty"`
+	Session  Session `json:"session" cbor:"8,keyasint,omitempty"`
+	Page     Page    `json:"page" cbor:"9,keyasint,omitempty"`
 }
 
 // Session is one visit.
 type Session struct {
-	ID           string    `json:"id"`
-	Start        time.Time `json:"start"`
-	PageViews    int       `json:"page_views"`
-	Pages        []string  `json:"pages,omitempty"`
-	LandingPage  string    `json:"landing_page,omitempty"`
-	Referrer     string    `json:"referrer,omitempty"`
-	UTM          UTM       `json:"utm"`
-	MessagesSent int       `json:"messages_sent"`
-	Engaged      bool      `json:"engaged"`
+	ID           string    `json:"id" cbor:"1,keyasint,omitempty"`
+	Start        time.Time `json:"start" cbor:"2,keyasint,omitempty"`
+	PageViews    int       `json:"page_views" cbor:"3,keyasint,omitempty"`
+	Pages        []string  `json:"pages,omitempty" cbor:"4,keyasint,omitempty"`
+	LandingPage  string    `json:"landing_page,omitempty" cbor:"5,keyasint,omitempty"`
+	Referrer     string    `json:"referrer,omitempty" cbor:"6,keyasint,omitempty"`
+	UTM          UTM       `json:"utm" cbor:"7,keyasint,omitempty"`
+	MessagesSent int       `json:"messages_sent" cbor:"8,keyasint,omitempty"`
+	Engaged      bool      `json:"engaged" cbor:"9,keyasint,omitempty"`
 	// Declined is set by a click on a dismiss button: no more proactive
 	// messages in this session.
-	Declined         bool      `json:"declined,omitempty"`
-	LastReply        LastReply `json:"last_reply"`
-	Replies          int       `json:"replies"`
-	QuickReplyClicks int       `json:"quick_reply_clicks"`
+	Declined         bool      `json:"declined,omitempty" cbor:"10,keyasint,omitempty"`
+	LastReply        LastReply `json:"last_reply" cbor:"11,keyasint,omitempty"`
+	Replies          int       `json:"replies" cbor:"12,keyasint,omitempty"`
+	QuickReplyClicks int       `json:"quick_reply_clicks" cbor:"13,keyasint,omitempty"`
 }
 
 // UTM holds the landing page's campaign parameters.
 type UTM struct {
-	Source   string `json:"source,omitempty"`
-	Medium   string `json:"medium,omitempty"`
-	Campaign string `json:"campaign,omitempty"`
-	Term     string `json:"term,omitempty"`
-	Content  string `json:"content,omitempty"`
+	Source   string `json:"source,omitempty" cbor:"1,keyasint,omitempty"`
+	Medium   string `json:"medium,omitempty" cbor:"2,keyasint,omitempty"`
+	Campaign string `json:"campaign,omitempty" cbor:"3,keyasint,omitempty"`
+	Term     string `json:"term,omitempty" cbor:"4,keyasint,omitempty"`
+	Content  string `json:"content,omitempty" cbor:"5,keyasint,omitempty"`
 }
 
 // LastReply is the visitor's latest reply in the session.
 type LastReply struct {
-	Value  string `json:"value,omitempty"`
-	Action string `json:"action,omitempty"`
-	Text   string `json:"text,omitempty"`
+	Value  string `json:"value,omitempty" cbor:"1,keyasint,omitempty"`
+	Action string `json:"action,omitempty" cbor:"2,keyasint,omitempty"`
+	Text   string `json:"text,omitempty" cbor:"3,keyasint,omitempty"`
 }
 
 // Page is the current page; zero after page_leave.
 type Page struct {
-	URL         string            `json:"url,omitempty"`
-	Path        string            `json:"path,omitempty"`
-	Host        string            `json:"host,omitempty"`
-	Query       map[string]string `json:"query,omitempty"`
-	Title       string            `json:"title,omitempty"`
-	Referrer    string            `json:"referrer,omitempty"`
-	ViewedAt    time.Time         `json:"viewed_at"`
-	ScrollDepth float64           `json:"scroll_depth,omitempty"`
+	URL         string            `json:"url,omitempty" cbor:"1,keyasint,omitempty"`
+	Path        string            `json:"path,omitempty" cbor:"2,keyasint,omitempty"`
+	Host        string            `json:"host,omitempty" cbor:"3,keyasint,omitempty"`
+	Query       map[string]string `json:"query,omitempty" cbor:"4,keyasint,omitempty"`
+	Title       string            `json:"title,omitempty" cbor:"5,keyasint,omitempty"`
+	Referrer    string            `json:"referrer,omitempty" cbor:"6,keyasint,omitempty"`
+	ViewedAt    time.Time         `json:"viewed_at" cbor:"7,keyasint,omitempty"`
+	ScrollDepth float64           `json:"scroll_depth,omitempty" cbor:"8,keyasint,omitempty"`
 }
 
 // SessionEnded reports whether an event at t would start a new session.

@@ -68,4 +68,3 @@ func BenchmarkVisitorCodec(b *testing.B) {
 		}
 	}
 }
-

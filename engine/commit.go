@@ -16,6 +16,7 @@ func (e *Engine) snapshot(ent *entry) (store.Visitor, error) {
 	if err != nil {
 		return store.Visitor{}, wrap("encode visitor "+v.ID, err)
 	}
+	ent.storedHeard = v.LastHeard
 	return store.Visitor{ID: v.ID, Version: ent.version, LastSeen: v.LastHeard, SessionID: v.Session.ID,
 		SessionStart: v.Session.Start, Wakeups: slices.Clone(v.Wakeups), Data: data}, nil
 }

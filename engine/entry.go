@@ -37,6 +37,8 @@ type entry struct {
 	// version counts changes; saved is the newest version committed.
 	version, saved uint64
 	queued         bool // in sh.dirty
+	// storedHeard is the visitor's last event as of the latest snapshot.
+	storedHeard time.Time
 
 	// Guarded by sh.mu.
 	prev, next *entry
@@ -174,7 +176,7 @@ func (e *Engine) load(ent *entry, create bool) error {
 // adopt makes v, stored at version, ent's state and queues its wakeups.
 // Call with ent.mu held.
 func (e *Engine) adopt(ent *entry, v *visitorState, version uint64) {
-	ent.v, ent.version, ent.saved = v, version, version
+	ent.v, ent.version, ent.saved, ent.storedHeard = v, version, version, v.LastHeard
 	if v.Session.ID != "" {
 		e.sessions.Store(v.Session.ID, v.ID)
 	}

@@ -198,6 +198,7 @@ func (e *Engine) ready(ent *entry, sc *scratch, set *rules.Set, states []*ruleSt
 	rs := v.state(set, i)
 	if !rs.pending() {
 		rs.PendingSince = t
+		v.moves++
 		if r.For > 0 {
 			e.schedule(ent, t.Add(r.For))
 		}
@@ -246,6 +247,7 @@ func (e *Engine) clearRule(v *visitorState, states []*ruleState, i int) {
 		return
 	}
 	rs.PendingSince, rs.Fired = time.Time{}, false
+	v.moves++
 	if rs.idle() {
 		delete(v.Rules, v.evalSet.Rules[i].Name)
 		states[i] = nil

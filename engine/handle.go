@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"time"
 
 	"github.com/beckonhq/beckon/message"
 	"github.com/beckonhq/beckon/tracker"
@@ -25,6 +26,12 @@ type Result struct {
 	// Sent is the message a rule sent at this event, if any.
 	Sent *message.Message
 }
+
+// heartbeatWrite is how stale a visitor's stored last event may grow
+// while only heartbeats come: a heartbeat that changes nothing else (no
+// presence, no rule's stretch, no timer, no send) is not committed unless
+// the stored time of the visitor's last event is this old.
+const heartbeatWrite = time.Minute
 
 // Handle applies one event (its Time set by the caller: the server stamps
 // it, the simulator takes it from the journey) and evaluates the rules at
@@ -67,12 +74,16 @@ func (e *Engine) handle(ent *entry, ev tracker.Event) (Result, error) {
 	if v.SessionEnded(ev.Time) {
 		v.newSession()
 	}
+	presence, moves := v.Presence, v.moves
 	res := Result{NewSession: v.Apply(&ev, func() string { return e.opts.NewID("sess") })}
 	if res.NewSession {
 		e.sessions.Store(v.Session.ID, v.ID)
 	}
-	e.changed(ent)
 	sent, err := e.evaluate(ent, ev.Time, &ev)
+	light := ev.Type == tracker.Heartbeat && !res.NewSession && v.Presence == presence && v.moves == moves
+	if sent == nil && (!light || v.LastHeard.Sub(ent.storedHeard) >= heartbeatWrite) {
+		e.changed(ent)
+	}
 	res.Sent = sent
 	res.SessionID, res.VisitorStatus, res.EngagementScore = v.Session.ID, v.Status(ev.Time), v.Score
 	res.Engaged = v.Session.Engaged

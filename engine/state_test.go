@@ -417,3 +417,61 @@ func concurrentOp(t *testing.T, e *Engine, id string, rng *rand.Rand) {
 		t.Error(err)
 	}
 }
+
+// A heartbeat that changes nothing but the time is not committed, until
+// the stored time of the visitor's last event is a minute old; one that
+// starts a rule's stretch is.
+func TestHeartbeatsAreCommittedSparingly(t *testing.T) {
+	st := openBolt(t, filepath.Join(t.TempDir(), "beckon.db"))
+	defer st.Close()
+	e, _ := testEngine(t, st, `version: 1
+policy: {min_wait: 0s}
+rules:
+  - name: reader
+    when: page.time_on_page > 100
+    for: 10s
+    message: Still reading?
+    quick_replies: [{text: A, value: a}, {text: B, value: b}]
+`, NewVirtualClock(t0))
+	stored := func() uint64 {
+		t.Helper()
+		if err := e.Flush(); err != nil {
+			t.Fatal(err)
+		}
+		rec, err := st.Visitor("ws", "v1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return rec.Version
+	}
+	beat := func(at time.Duration) {
+		t.Helper()
+		if _, err := e.Handle(tracker.Event{Time: t0.Add(at), VisitorID: "v1", Type: tracker.Heartbeat}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	e.Handle(pageView("v1", "/a", t0))
+	first := stored()
+	beat(15 * time.Second)
+	beat(30 * time.Second)
+	beat(45 * time.Second)
+	if v := stored(); v != first {
+		t.Fatalf("heartbeats that change nothing were committed: version %d, then %d", first, v)
+	}
+	beat(60 * time.Second) // the stored last event is a minute old
+	if v := stored(); v == first {
+		t.Fatal("a minute of heartbeats was never committed")
+	}
+	rec, _ := st.Visitor("ws", "v1")
+	if !rec.LastSeen.Equal(t0.Add(60 * time.Second)) {
+		t.Fatalf("stored last event %v", rec.LastSeen)
+	}
+	before := stored()
+	beat(105 * time.Second) // time_on_page > 100: reader becomes pending, with a wakeup
+	if v := stored(); v == before {
+		t.Fatal("a heartbeat that started a rule's stretch was not committed")
+	}
+	if rec, _ := st.Visitor("ws", "v1"); len(rec.Wakeups) != 1 {
+		t.Fatalf("stored wakeups %v", rec.Wakeups)
+	}
+}

@@ -47,6 +47,9 @@ type visitorState struct {
 	Offers   []message.Offer       `json:"offers,omitempty" cbor:"25,keyasint,omitempty"`
 	Score    int                   `json:"score" cbor:"26,keyasint,omitempty"`
 
+	// moves counts changes of rule stretches and wakeups, so an event can
+	// tell whether it changed more than the time (see heartbeatWrite).
+	moves int
 	// byIndex caches Rules by rule index for the set generation gen.
 	byIndex []*ruleState
 	gen     int

@@ -39,6 +39,7 @@ func (e *Engine) schedule(ent *entry, t time.Time) {
 	if !ent.v.addWakeup(t) {
 		return
 	}
+	ent.v.moves++
 	e.pushWake(ent.sh, t, ent.id)
 	e.wakeSoon()
 }

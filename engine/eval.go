@@ -113,7 +113,7 @@ func (e *Engine) evaluate(ent *entry, t time.Time, ev *tracker.Event) (*message.
 	v := ent.v
 	l := e.loaded.Load()
 	set, model := l.set, l.model
-	states := v.ruleStates(set, l.gen)
+	v.syncRefs(set, l.gen)
 	sc := getScratch()
 	defer putScratch(sc)
 	env := v.env(t, ev, set)
@@ -130,7 +130,7 @@ func (e *Engine) evaluate(ent *entry, t time.Time, ev *tracker.Event) (*message.
 	}
 	cands := sc.cands[:0]
 	check := func(i int) {
-		if e.ready(ent, sc, set, states, i, t, status, boxed, tr) {
+		if e.ready(ent, sc, set, i, t, status, boxed, tr) {
 			cands = append(cands, i)
 		}
 	}
@@ -143,7 +143,7 @@ func (e *Engine) evaluate(ent *entry, t time.Time, ev *tracker.Event) (*message.
 		for _, i := range sc.list {
 			check(i)
 		}
-		e.clearSkipped(v, states, sc.list)
+		e.clearSkipped(v, set, sc.list)
 	}
 	sc.cands = cands
 	if len(cands) > 0 && v.LastSend.Equal(t) {
@@ -176,7 +176,7 @@ func (e *Engine) evaluate(ent *entry, t time.Time, ev *tracker.Event) (*message.
 
 // ready evaluates rule i: its condition, pending and fired state, and
 // whether anything blocks it. It reports whether the rule may send.
-func (e *Engine) ready(ent *entry, sc *scratch, set *rules.Set, states []*ruleState, i int, t time.Time, status string, env any, tr *Evaluation) bool {
+func (e *Engine) ready(ent *entry, sc *scratch, set *rules.Set, i int, t time.Time, status string, env any, tr *Evaluation) bool {
 	v := ent.v
 	r := set.Rules[i]
 	ok, err := r.When.Bool(&sc.vm, env)
@@ -189,7 +189,7 @@ func (e *Engine) ready(ent *entry, sc *scratch, set *rules.Set, states []*ruleSt
 		tr.note(i, "when failed: "+err.Error())
 	}
 	if !ok {
-		e.clearRule(v, states, i)
+		e.clearRule(v, set, i)
 		if err == nil {
 			tr.note(i, "condition false")
 		}
@@ -229,29 +229,30 @@ func (e *Engine) ready(ent *entry, sc *scratch, set *rules.Set, states []*ruleSt
 
 // clearSkipped clears the rules the index skipped (false by their guard)
 // that still have a stretch going. evaluated is sorted.
-func (e *Engine) clearSkipped(v *visitorState, states []*ruleState, evaluated []int) {
-	for i, rs := range states {
-		if rs == nil || (!rs.pending() && !rs.Fired) {
+func (e *Engine) clearSkipped(v *visitorState, set *rules.Set, evaluated []int) {
+	for n := 0; n < len(v.refs); n++ {
+		r := v.refs[n]
+		if !r.rs.pending() && !r.rs.Fired {
 			continue
 		}
-		if _, found := slices.BinarySearch(evaluated, i); !found {
-			e.clearRule(v, states, i)
+		if _, found := slices.BinarySearch(evaluated, r.i); !found {
+			e.clearRule(v, set, r.i)
+			if n < len(v.refs) && v.refs[n].i != r.i {
+				n-- // dropped: the next one moved here
+			}
 		}
 	}
 }
 
 // clearRule ends rule i's stretch: not pending, not fired.
-func (e *Engine) clearRule(v *visitorState, states []*ruleState, i int) {
-	rs := states[i]
+func (e *Engine) clearRule(v *visitorState, set *rules.Set, i int) {
+	rs := v.lookup(i)
 	if rs == nil || (!rs.pending() && !rs.Fired) {
 		return
 	}
 	rs.PendingSince, rs.Fired = time.Time{}, false
 	v.moves++
-	if rs.idle() {
-		delete(v.Rules, v.evalSet.Rules[i].Name)
-		states[i] = nil
-	}
+	v.drop(set, i)
 }
 
 // byPriority orders candidates by priority, highest first, then file order.

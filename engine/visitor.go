@@ -50,9 +50,11 @@ type visitorState struct {
 	// moves counts changes of rule stretches and wakeups, so an event can
 	// tell whether it changed more than the time (see heartbeatWrite).
 	moves int
-	// byIndex caches Rules by rule index for the set generation gen.
-	byIndex []*ruleState
-	gen     int
+	// refs lists Rules by rule index, in index order, for the set
+	// generation gen: only the rules with a state, so a visitor costs the
+	// same however many rules there are.
+	refs []ruleRef
+	gen  int
 	// The environment's functions, made once per visitor; they read the
 	// evaluation's time and rule set from evalAt and evalSet.
 	visitedFn func(string) bool
@@ -61,32 +63,67 @@ type visitorState struct {
 	evalSet   *rules.Set
 }
 
-// ruleStates returns the per-rule slice for the set, rebuilding it after a
-// reload (state carries over by rule name).
-func (v *visitorState) ruleStates(set *rules.Set, gen int) []*ruleState {
-	if v.gen == gen && len(v.byIndex) == len(set.Rules) {
-		return v.byIndex
+// ruleRef is a rule's state with the rule's index in the set.
+type ruleRef struct {
+	i  int
+	rs *ruleState
+}
+
+// syncRefs rebuilds refs for the set after a reload (state carries over by
+// rule name).
+func (v *visitorState) syncRefs(set *rules.Set, gen int) {
+	if v.gen == gen && v.refs != nil {
+		return
 	}
-	v.byIndex = make([]*ruleState, len(set.Rules))
+	v.refs = v.refs[:0]
+	if v.refs == nil {
+		v.refs = make([]ruleRef, 0, len(v.Rules))
+	}
 	for i, r := range set.Rules {
-		v.byIndex[i] = v.Rules[r.Name]
+		if len(v.refs) == len(v.Rules) {
+			break
+		}
+		if rs := v.Rules[r.Name]; rs != nil {
+			v.refs = append(v.refs, ruleRef{i, rs})
+		}
 	}
 	v.gen = gen
-	return v.byIndex
+}
+
+// find returns where rule i's state is in refs, or where it would go.
+func (v *visitorState) find(i int) (int, bool) {
+	return slices.BinarySearchFunc(v.refs, i, func(r ruleRef, i int) int { return r.i - i })
+}
+
+// lookup returns rule i's state, or nil.
+func (v *visitorState) lookup(i int) *ruleState {
+	if at, ok := v.find(i); ok {
+		return v.refs[at].rs
+	}
+	return nil
 }
 
 // state returns (creating) rule i's state.
 func (v *visitorState) state(set *rules.Set, i int) *ruleState {
-	if rs := v.byIndex[i]; rs != nil {
-		return rs
+	at, ok := v.find(i)
+	if ok {
+		return v.refs[at].rs
 	}
 	rs := &ruleState{}
 	if v.Rules == nil {
 		v.Rules = map[string]*ruleState{}
 	}
 	v.Rules[set.Rules[i].Name] = rs
-	v.byIndex[i] = rs
+	v.refs = slices.Insert(v.refs, at, ruleRef{i, rs})
 	return rs
+}
+
+// drop forgets rule i's state once it is idle.
+func (v *visitorState) drop(set *rules.Set, i int) {
+	if at, ok := v.find(i); ok && v.refs[at].rs.idle() {
+		delete(v.Rules, set.Rules[i].Name)
+		v.refs = slices.Delete(v.refs, at, at+1)
+	}
 }
 
 // newSession resets what belongs to a session: the rules' pending and fired
@@ -98,7 +135,7 @@ func (v *visitorState) newSession() {
 			delete(v.Rules, name)
 		}
 	}
-	v.byIndex = nil
+	v.refs = nil
 	v.Wakeups = v.Wakeups[:0]
 }
 
@@ -203,7 +240,7 @@ func (v *visitorState) restore(data []byte) error {
 	}
 	v.Visitor, v.Rules, v.Wakeups = old.Visitor, old.Rules, old.Wakeups
 	v.LastEval, v.LastSend, v.Offers, v.Score = old.LastEval, old.LastSend, old.Offers, old.Score
-	v.byIndex, v.gen = nil, 0
+	v.refs, v.gen = nil, 0
 	return nil
 }
 

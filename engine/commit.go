@@ -116,7 +116,7 @@ func (e *Engine) commitSend(ent *entry, msg *message.Message, apply func(*visito
 		apply(v)
 	}
 	v.Session.MessagesSent++
-	v.LastSend = msg.Time
+	v.LastSend, v.liveOK = msg.Time, false
 	v.rememberOffer(msg)
 	e.changed(ent)
 	snap, err := e.snapshot(ent)

@@ -16,11 +16,13 @@ import (
 	"github.com/beckonhq/beckon/tracker"
 )
 
-// scratch is what one evaluation borrows: an expr VM and two index lists.
+// scratch is what one evaluation borrows: an expr VM, two index lists and
+// room for the environment the index reads.
 type scratch struct {
 	vm    vm.VM
 	cands []int // rules that may send
 	list  []int // rules to run
+	env   rules.Env
 }
 
 var scratches = sync.Pool{New: func() any { return new(scratch) }}
@@ -135,11 +137,13 @@ func (e *Engine) evaluate(ent *entry, t time.Time, ev *tracker.Event) (*message.
 		}
 	}
 	if tr != nil { // explaining: run every rule, to say why each is false
+		v.liveOK = false
 		for i := range set.Rules {
 			check(i)
 		}
 	} else {
-		sc.list = l.index.candidates(env.Page.Path, sc.list)
+		sc.env = env
+		sc.list = e.toRun(v, l, sc, ev, boxed)
 		for _, i := range sc.list {
 			check(i)
 		}
@@ -172,6 +176,34 @@ func (e *Engine) evaluate(ent *entry, t time.Time, ev *tracker.Event) (*message.
 		return msg, e.sendRule(ent, set, i, msg)
 	}
 	return nil, nil
+}
+
+// toRun lists, in rule order, the rules to evaluate: the live ones (see
+// rules/static.go) whose dynamic guards hold. The live ones are found
+// again after any event but a heartbeat, a send or a reload; at heartbeats
+// and timers the visitor's list of them is used as it is.
+func (e *Engine) toRun(v *visitorState, l *loaded, sc *scratch, ev *tracker.Event, env any) []int {
+	if !v.liveOK || v.liveGen != l.gen || (ev != nil && ev.Type != tracker.Heartbeat) {
+		v.live = v.live[:0]
+		sc.list = l.index.candidates(&sc.env, sc.list)
+		for _, i := range sc.list {
+			st := l.set.Rules[i].When.Static
+			if st != nil {
+				if ok, err := st.Bool(&sc.vm, env); err != nil || !ok {
+					continue
+				}
+			}
+			v.live = append(v.live, int32(i))
+		}
+		v.liveOK, v.liveGen = true, l.gen
+	}
+	list := sc.list[:0]
+	for _, i := range v.live {
+		if allHold(l.index.dynamic[i], &sc.env) {
+			list = append(list, int(i))
+		}
+	}
+	return list
 }
 
 // ready evaluates rule i: its condition, pending and fired state, and

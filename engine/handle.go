@@ -124,7 +124,7 @@ func (e *Engine) SeedVisitor(id string, attributes map[string]any, device string
 		if attributes != nil {
 			v.Attributes = copyJSON(attributes).(map[string]any)
 		}
-		v.Device, v.Visits = device, earlierVisits
+		v.Device, v.Visits, v.liveOK = device, earlierVisits, false
 		e.changed(ent)
 		return nil
 	})

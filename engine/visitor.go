@@ -47,6 +47,12 @@ type visitorState struct {
 	Offers   []message.Offer       `json:"offers,omitempty" cbor:"25,keyasint,omitempty"`
 	Score    int                   `json:"score" cbor:"26,keyasint,omitempty"`
 
+	// live are the rules whose static guards and static part held at the
+	// last event other than a heartbeat, for the rule set generation
+	// liveGen; liveOK is cleared by anything that may change them.
+	live    []int32
+	liveGen int
+	liveOK  bool
 	// moves counts changes of rule stretches and wakeups, so an event can
 	// tell whether it changed more than the time (see heartbeatWrite).
 	moves int
@@ -135,7 +141,7 @@ func (v *visitorState) newSession() {
 			delete(v.Rules, name)
 		}
 	}
-	v.refs = nil
+	v.refs, v.liveOK = nil, false
 	v.Wakeups = v.Wakeups[:0]
 }
 
@@ -240,7 +246,7 @@ func (v *visitorState) restore(data []byte) error {
 	}
 	v.Visitor, v.Rules, v.Wakeups = old.Visitor, old.Rules, old.Wakeups
 	v.LastEval, v.LastSend, v.Offers, v.Score = old.LastEval, old.LastSend, old.Offers, old.Score
-	v.refs, v.gen = nil, 0
+	v.refs, v.gen, v.liveOK = nil, 0, false
 	return nil
 }
 

@@ -16,8 +16,13 @@ import (
 type Expr struct {
 	Source  string
 	program *vm.Program
-	// Guard, when set, is a page.path condition the expression requires.
-	Guard *PathGuard
+	// Guards are conditions on text fields the expression requires.
+	Guards []Guard
+	// Static is the && of the conjuncts that only events other than
+	// heartbeats can change, when there are some but not only those;
+	// WhollyStatic is set when every conjunct is such (see static.go).
+	Static       *Expr
+	WhollyStatic bool
 	// EventTypes are the event types it compares event.type with.
 	EventTypes []string
 	// SetAttributes are the visitor attributes it is only true with.
@@ -103,7 +108,7 @@ func compileExpr(src string, kind exprKind, sc scope) (*Expr, bool, []exprError)
 	if err != nil {
 		return nil, false, []exprError{fromExprErr(src, err)}
 	}
-	guard := findGuard(tree.Node, sc.lists)
+	guards := findGuards(tree.Node, sc.lists)
 	chk := &astCheck{src: src, scope: sc}
 	ast.Walk(&tree.Node, chk)
 
@@ -128,8 +133,12 @@ func compileExpr(src string, kind exprKind, sc scope) (*Expr, bool, []exprError)
 	if err != nil {
 		return nil, false, []exprError{fromExprErr(src, err)}
 	}
-	return &Expr{Source: src, program: prog, Guard: guard, EventTypes: chk.events,
-		SetAttributes: setAttributes(tree.Node)}, chk.followUp, nil
+	e := &Expr{Source: src, program: prog, Guards: guards, EventTypes: chk.events,
+		SetAttributes: setAttributes(tree.Node)}
+	if kind == kindBool {
+		e.Static, e.WhollyStatic = staticPart(tree.Node, env)
+	}
+	return e, chk.followUp, nil
 }
 
 func dedupe(errs []exprError) []exprError {

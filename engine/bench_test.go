@@ -12,28 +12,37 @@ import (
 )
 
 // benchRules builds n rules of the shapes marketers write, each about its
-// own pages: three in ten name one page, three a section (startsWith),
-// three a list of pages, and one in ten no page at all (an attribute), so
-// that last kind runs at every event. The visitors read /pricing, which
-// the first list rule also names.
+// own audience. A quarter are about pages (a page, a section, a list of
+// pages); the rest are not: a campaign (utm_source), an attribute (a
+// plan), a device with a referrer, a page visited earlier, and time on
+// site. The visitors read /pricing, came from one campaign, on one device,
+// with one plan, so a few rules of each kind hold for them.
 func benchRules(b *testing.B, n int) *rules.Set {
 	var lists, rs strings.Builder
 	for i := range n {
 		var when string
-		switch i % 10 {
-		case 0, 1, 2:
+		switch i % 12 {
+		case 0:
 			when = fmt.Sprintf(`page.path == "/services/s%d" && page.time_on_page > 20`, i)
-		case 3, 4, 5:
+		case 1:
 			when = fmt.Sprintf(`page.path startsWith "/area/%d/" && page.scroll_depth >= 50`, i)
-		case 6, 7, 8:
+		case 2:
 			pricing := ""
-			if i == 6 {
+			if i == 2 {
 				pricing = "/pricing, "
 			}
 			fmt.Fprintf(&lists, "  l%d: [%s/p%d/a, /p%d/b]\n", i, pricing, i, i)
 			when = fmt.Sprintf(`page.path in lists.l%d && session.page_views > 1`, i)
+		case 3, 4:
+			when = fmt.Sprintf(`session.utm.source == "src%d" && page.time_on_page > 30`, i%40)
+		case 5, 6:
+			when = fmt.Sprintf(`visitor.attributes.plan == "p%d" && !session.engaged`, i%50)
+		case 7:
+			when = fmt.Sprintf(`session.device == "mobile" && session.referrer == "https://ref%d.example/"`, i)
+		case 8, 9:
+			when = fmt.Sprintf(`visited("/docs/d%d/**") && session.duration > 60`, i)
 		default:
-			when = fmt.Sprintf(`visitor.attributes.plan == "p%d" && !session.engaged`, i)
+			when = fmt.Sprintf(`session.duration > %d && session.page_views > %d`, 60+i%600, 3+i%5)
 		}
 		rs.WriteString(rule(fmt.Sprintf("r%d", i), when, "for: 45s"))
 	}
@@ -41,11 +50,13 @@ func benchRules(b *testing.B, n int) *rules.Set {
 }
 
 // BenchmarkEvent is one beacon event through tracker + engine: state
-// update, scoring and every rule evaluated, for visitors spread over the
-// shards. State stays in memory (no flush), as on the server between
-// group commits.
+// update, scoring and the rules that can hold evaluated, for visitors
+// spread over the shards; nine in ten events are heartbeats, one a page
+// view (of one of three pages), as from the beacon of a reading visitor.
+// The clock moves a second per round of visitors. State stays in memory
+// (no flush), as on the server between group commits.
 func BenchmarkEvent(b *testing.B) {
-	for _, n := range []int{10, 1000} {
+	for _, n := range []int{10, 1000, 5000} {
 		b.Run(fmt.Sprintf("rules=%d", n), func(b *testing.B) {
 			set := benchRules(b, n)
 			eng, err := engine.New(engine.Options{Rules: set, Store: tempStore(b), Sender: &collect{}})
@@ -57,14 +68,17 @@ func BenchmarkEvent(b *testing.B) {
 			t0 := time.Date(2026, 1, 20, 14, 0, 0, 0, time.UTC)
 			for i := range ids {
 				ids[i] = fmt.Sprintf("v%d", i)
-				eng.Handle(tracker.Event{Time: t0, VisitorID: ids[i], Type: tracker.PageView, URL: "https://example.com/pricing"})
+				eng.Handle(tracker.Event{Time: t0, VisitorID: ids[i], Type: tracker.Identify, Attributes: map[string]any{"plan": "p5"}})
+				eng.Handle(tracker.Event{Time: t0, VisitorID: ids[i], Type: tracker.PageView, URL: "https://example.com/pricing?utm_source=src3", Device: "mobile"})
 			}
+			pages := []string{"https://example.com/pricing", "https://example.com/services/s12", "https://example.com/docs/d8/intro"}
 			b.ReportAllocs()
 			b.ResetTimer()
 			for i := range b.N {
-				e := tracker.Event{
-					Time:      t0.Add(time.Duration(i/visitors+1) * time.Millisecond),
-					VisitorID: ids[i%visitors], Type: tracker.Heartbeat,
+				round := i / visitors
+				e := tracker.Event{Time: t0.Add(time.Duration(round+1) * time.Second), VisitorID: ids[i%visitors], Type: tracker.Heartbeat}
+				if round%10 == 9 {
+					e.Type, e.URL = tracker.PageView, pages[(round/10)%len(pages)]
 				}
 				if _, err := eng.Handle(e); err != nil {
 					b.Fatal(err)

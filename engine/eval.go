@@ -187,10 +187,14 @@ func (e *Engine) toRun(v *visitorState, l *loaded, sc *scratch, ev *tracker.Even
 		v.live = v.live[:0]
 		sc.list = l.index.candidates(&sc.env, sc.list)
 		for _, i := range sc.list {
-			st := l.set.Rules[i].When.Static
+			when := l.set.Rules[i].When
+			st := when.Static
+			if when.WhollyStatic {
+				st = when
+			}
 			if st != nil {
-				if ok, err := st.Bool(&sc.vm, env); err != nil || !ok {
-					continue
+				if ok, err := st.Bool(&sc.vm, env); err == nil && !ok {
+					continue // an error is left to the full condition, which reports it
 				}
 			}
 			v.live = append(v.live, int32(i))

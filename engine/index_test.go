@@ -35,6 +35,13 @@ func guardRule(rng *rand.Rand) string {
 		`visitor.engagement_score > 15`,
 		`session.messages_sent < 2`,
 		`session.messages_sent > 0`,
+		`session.page_views >= 3`,
+		`2 < session.page_views`,
+		`page.scroll_depth == 50`,
+		`visited("/a/**")`,
+		`visited("*")`,
+		`visited("/p/*")`,
+		`visited("/b")`,
 		`page.path != "/blog/x"`,
 	}
 	n := 1 + rng.IntN(3)

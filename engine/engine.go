@@ -191,7 +191,7 @@ func (e *Engine) setRules(set *rules.Set) {
 	if old := e.loaded.Load(); old != nil {
 		gen = old.gen + 1
 	}
-	e.loaded.Store(&loaded{set: set, model: scoring.For(set), index: newRuleIndex(set), gen: gen,
+	e.loaded.Store(&loaded{set: set, model: scoring.For(set, e.log), index: newRuleIndex(set), gen: gen,
 		failed: make([]atomic.Bool, len(set.Rules))})
 }
 

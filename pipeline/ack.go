@@ -26,6 +26,7 @@ func (p *Pipeline) Ack(ws, visitorID, messageID, status string) error {
 	if err := p.advance(ws, visitorID, messageID, to, p.opt.Clock()); err != nil {
 		return fmt.Errorf("pipeline: ack %s %s: %w", messageID, status, err)
 	}
+	p.acked(ws, messageID)
 	p.poke()
 	return nil
 }

@@ -9,8 +9,13 @@
 // deliveries to the engine's own commit (a store.Batch that also holds the
 // visitor's new state), so a message is durable exactly when the engine's
 // memory of sending it is. Sender.Deliver runs after that commit and
-// pushes the message to open streams. Acks and replies are committed
-// before their call returns. Where things are kept is the store's
+// pushes the message to open streams. A message becomes "delivered" only
+// when the widget acknowledges it (Ack): a stream whose connection died
+// silently takes messages too, so until the receipt the message stays
+// "sent" and queued, and the next stream gets it again (widgets
+// de-duplicate by message_id). AwaitDelivered lets an API send wait briefly
+// for that receipt. Acks and replies are committed before their call
+// returns. Where things are kept is the store's
 // business (see store.Store and docs/server.md).
 //
 // # Webhooks

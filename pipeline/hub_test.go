@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"testing"
+	"time"
 
 	"github.com/beckonhq/beckon/message"
 )
@@ -22,22 +23,48 @@ func TestSubscribeReplaysQueuedThenLive(t *testing.T) {
 	if m := recv(t, ch); m.ID != "msg_3" {
 		t.Fatalf("live %s, want msg_3", m.ID)
 	}
-	// Known in memory at once, before the background write.
-	if s, _ := p.Status(ws, "msg_3"); s != message.StatusDelivered {
-		t.Fatalf("msg_3 right after Deliver: %v, want delivered", s)
+	// A stream taking a message is not a delivery: the widget's ack is.
+	if s, _ := p.Status(ws, "msg_3"); s != message.StatusSent {
+		t.Fatalf("msg_3 right after Deliver: %v, want sent until the widget acks it", s)
 	}
 	cancel()
 	if _, ok := <-ch; ok {
 		t.Fatal("channel still open after cancel")
 	}
 	cancel() // harmless twice
-
-	p.Close() // waits for the background writes
-	if got, _ := p.SessionMessages(ws, "s1"); len(got) != 3 || got[0].Status != message.StatusDelivered || got[2].DeliveredAt == nil {
-		t.Fatalf("after Close: %+v", got)
+	for _, id := range []string{"msg_1", "msg_3"} {
+		if err := p.Ack(ws, "v1", id, "delivered"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, _ := p.SessionMessages(ws, "s1")
+	if len(got) != 3 || got[0].Status != message.StatusDelivered || got[1].Status != message.StatusSent || got[2].DeliveredAt == nil {
+		t.Fatalf("after the acks: %+v", got)
+	}
+	again, cancel := p.Subscribe(ws, "v1")
+	defer cancel()
+	if m := recv(t, again); m.ID != "msg_2" {
+		t.Fatalf("next stream replayed %s, want msg_2, the one not acknowledged", m.ID)
 	}
 	if s, _ := p.Status(ws, "msg_x"); s != message.StatusSent {
 		t.Fatalf("other visitor's message: %v, want sent", s)
+	}
+}
+
+func TestAwaitDelivered(t *testing.T) {
+	p := newPipeline(t, Options{})
+	send(t, p, ws, msg("msg_1", "v1", "s1"))
+	if s, err := p.AwaitDelivered(ws, "v1", "msg_1", time.Hour); err != nil || s != message.StatusSent {
+		t.Fatalf("without a stream: %v %v, want sent at once", s, err)
+	}
+	ch, cancel := p.Subscribe(ws, "v1")
+	defer cancel()
+	go func() {
+		m := <-ch
+		p.Ack(ws, "v1", m.ID, "delivered")
+	}()
+	if s, err := p.AwaitDelivered(ws, "v1", "msg_1", time.Hour); err != nil || s != message.StatusDelivered {
+		t.Fatalf("with a widget that acks: %v %v, want delivered", s, err)
 	}
 }
 

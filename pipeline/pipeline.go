@@ -74,8 +74,8 @@ type Pipeline struct {
 	hub   *hub
 
 	mu        sync.Mutex
-	hooks     map[string][]Webhook // by workspace
-	delivered map[string]time.Time // ws+"\x00"+message id → delivered, not yet written
+	hooks     map[string][]Webhook       // by workspace
+	ackWaiter map[string][]chan struct{} // ws+"\x00"+message id → AwaitDelivered calls
 	started   bool
 	closed    bool
 	cancel    context.CancelFunc
@@ -83,7 +83,6 @@ type Pipeline struct {
 	randMu  sync.Mutex
 	wake    chan struct{}
 	workers sync.WaitGroup // dispatcher and its workers
-	writes  sync.WaitGroup // background status writes
 }
 
 // New returns a Pipeline over opt.Store. Call Start to begin webhook
@@ -99,7 +98,7 @@ func New(opt Options) (*Pipeline, error) {
 		log:       opt.Logger,
 		hub:       newHub(opt.StreamBuffer, opt.MaxStreams),
 		hooks:     map[string][]Webhook{},
-		delivered: map[string]time.Time{},
+		ackWaiter: map[string][]chan struct{}{},
 		wake:      make(chan struct{}, 1),
 	}, nil
 }
@@ -196,8 +195,8 @@ func (p *Pipeline) Start(ctx context.Context) error {
 }
 
 // Close stops the dispatcher (in-flight attempts are abandoned and retried by
-// the next Pipeline), waits for background status writes and closes every
-// open stream. It does not close the store.
+// the next Pipeline) and closes every open stream. It does not close the
+// store.
 func (p *Pipeline) Close() error {
 	p.mu.Lock()
 	if p.closed {
@@ -211,7 +210,6 @@ func (p *Pipeline) Close() error {
 		cancel()
 	}
 	p.workers.Wait()
-	p.writes.Wait()
 	p.hub.close()
 	return nil
 }

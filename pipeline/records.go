@@ -26,7 +26,6 @@ func (p *Pipeline) Message(ws, id string) (message.Record, error) {
 	if err != nil {
 		return message.Record{}, fmt.Errorf("pipeline: %w", notFound(err))
 	}
-	p.overlay(ws, &r)
 	return r, nil
 }
 
@@ -43,19 +42,5 @@ func (p *Pipeline) SessionMessages(ws, sessionID string) ([]message.Record, erro
 	if err != nil {
 		return nil, fmt.Errorf("pipeline: %w", err)
 	}
-	for i := range out {
-		p.overlay(ws, &out[i])
-	}
 	return out, nil
-}
-
-// overlay applies a delivery that is known in memory but not yet written.
-func (p *Pipeline) overlay(ws string, r *message.Record) {
-	p.mu.Lock()
-	at, ok := p.delivered[ws+"\x00"+r.ID]
-	p.mu.Unlock()
-	if ok && r.Status < message.StatusDelivered {
-		r.Status = message.StatusDelivered
-		r.DeliveredAt = &at
-	}
 }

@@ -3,7 +3,6 @@ package pipeline
 import (
 	"context"
 	"fmt"
-	"time"
 
 	"github.com/beckonhq/beckon/message"
 	"github.com/beckonhq/beckon/store"
@@ -27,12 +26,12 @@ func (s Sender) Stage(b *store.Batch, m *message.Message) {
 	s.p.stage(b, s.ws, m)
 }
 
-// Deliver pushes m to the visitor's open streams and, if one took it, marks
-// it delivered.
+// Deliver pushes m to the visitor's open streams. It stays "sent" (and
+// queued for the next stream) until the widget acknowledges it: a stream
+// whose connection died silently takes messages too.
 func (s Sender) Deliver(m *message.Message) {
 	s.p.poke() // Stage's outbox entries are committed by now
 	if s.p.hub.offer(streamKey{s.ws, m.VisitorID}, m) > 0 {
-		s.p.markDelivered(s.ws, m.ID)
 		s.p.opt.OnDelivery(s.ws, DeliveryPushed)
 		return
 	}
@@ -64,36 +63,4 @@ func (p *Pipeline) Record(ws string, m *message.Message) error {
 	}
 	p.Sender(ws).Deliver(m)
 	return nil
-}
-
-// markDelivered records at once, in memory, that streams took these
-// messages, and writes it in the background; reads merge the two meanwhile.
-func (p *Pipeline) markDelivered(ws string, ids ...string) {
-	at := p.opt.Clock()
-	p.mu.Lock()
-	if p.closed {
-		p.mu.Unlock()
-		return // still queued: the next stream gets it again
-	}
-	for _, id := range ids {
-		p.delivered[ws+"\x00"+id] = at
-	}
-	p.writes.Add(1)
-	p.mu.Unlock()
-	go p.writeDelivered(ws, ids, at)
-}
-
-func (p *Pipeline) writeDelivered(ws string, ids []string, at time.Time) {
-	defer p.writes.Done()
-	for _, id := range ids {
-		if err := p.advance(ws, "", id, message.StatusDelivered, at); err != nil {
-			p.log.Error("write delivered status", "workspace", ws, "message_id", id, "err", err)
-		}
-	}
-	p.mu.Lock()
-	for _, id := range ids {
-		delete(p.delivered, ws+"\x00"+id)
-	}
-	p.mu.Unlock()
-	p.poke()
 }

@@ -17,17 +17,13 @@ func (p *Pipeline) Subscribe(ws, visitorID string) (<-chan *message.Message, fun
 		// Live messages still flow; the queued ones wait for the next stream.
 		p.log.Error("read undelivered messages", "workspace", ws, "visitor_id", visitorID, "err", err)
 	}
-	if ids := p.hub.finishReplay(k, s, queued); len(ids) > 0 {
-		p.markDelivered(ws, ids...)
-		for range ids {
-			p.opt.OnDelivery(ws, DeliveryReplayed)
-		}
+	for range p.hub.finishReplay(k, s, queued) {
+		p.opt.OnDelivery(ws, DeliveryReplayed)
 	}
 	return s.ch, func() { p.hub.remove(k, s) }
 }
 
-// queued reads a visitor's undelivered messages in send order, leaving out
-// any already delivered but not yet written as such.
+// queued reads a visitor's undelivered messages in send order.
 func (p *Pipeline) queued(ws, visitorID string) ([]*message.Message, error) {
 	recs, err := p.store.Undelivered(ws, visitorID)
 	if err != nil {
@@ -36,7 +32,7 @@ func (p *Pipeline) queued(ws, visitorID string) ([]*message.Message, error) {
 	var out []*message.Message
 	for i := range recs {
 		r := &recs[i]
-		if p.overlay(ws, r); r.Status < message.StatusDelivered {
+		if r.Status < message.StatusDelivered {
 			out = append(out, &r.Message)
 		}
 	}

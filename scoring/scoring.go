@@ -5,17 +5,25 @@ package scoring
 
 import (
 	"fmt"
+	"log/slog"
 	"math"
+	"sync/atomic"
 
 	"github.com/expr-lang/expr/vm"
 
 	"github.com/beckonhq/beckon/rules"
 )
 
-// Model is a bias and weighted signals.
+// Model is a bias and weighted signals. A signal whose value is not a
+// finite number (an attribute read by a signal can make it overflow) counts
+// 0; the first time each signal does so the model logs a warning, so a
+// rule set reports it once per load.
 type Model struct {
 	Bias    float64
 	Signals []rules.Signal
+
+	log    *slog.Logger
+	warned []atomic.Bool // by signal index
 }
 
 // Part is one signal's share of a score.
@@ -54,7 +62,7 @@ var defaultSignals = []struct {
 // DefaultBias puts a visitor who has just arrived near 5.
 const DefaultBias = -3.0
 
-// Default returns the built-in model.
+// Default returns the built-in model; it logs nothing.
 func Default() *Model {
 	m := &Model{Bias: DefaultBias}
 	for _, s := range defaultSignals {
@@ -64,45 +72,79 @@ func Default() *Model {
 		}
 		m.Signals = append(m.Signals, rules.Signal{Name: s.name, Value: e, Weight: s.weight})
 	}
-	return m
+	return m.logTo(nil)
 }
 
-// For returns the rule set's model, or the built-in one.
-func For(set *rules.Set) *Model {
+// For returns the rule set's model, or the built-in one, warning log of
+// signals that give no finite number (nil: no warnings).
+func For(set *rules.Set, log *slog.Logger) *Model {
 	if set == nil || set.Scoring == nil {
-		return Default()
+		return Default().logTo(log)
 	}
-	return &Model{Bias: set.Scoring.Bias, Signals: set.Scoring.Signals}
+	return (&Model{Bias: set.Scoring.Bias, Signals: set.Scoring.Signals}).logTo(log)
+}
+
+func (m *Model) logTo(log *slog.Logger) *Model {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	m.log, m.warned = log, make([]atomic.Bool, len(m.Signals))
+	return m
 }
 
 // Value computes the score alone; a signal that fails to evaluate counts 0.
 func (m *Model) Value(machine *vm.VM, env any) int {
-	logit := m.Bias
-	for _, s := range m.Signals {
-		v, err := s.Value.Number(machine, env)
-		if err == nil {
-			logit += s.Weight * v
-		}
+	logit := finite(m.Bias)
+	for i, s := range m.Signals {
+		logit = finite(logit + finite(s.Weight*m.value(i, machine, env)))
 	}
 	return toScore(logit)
 }
 
 // Explain computes the score with every signal's contribution.
 func (m *Model) Explain(machine *vm.VM, env any) Score {
-	sc := Score{Bias: m.Bias, Logit: m.Bias}
-	for _, s := range m.Signals {
-		v, err := s.Value.Number(machine, env)
-		if err != nil {
-			v = 0
-		}
-		p := Part{Name: s.Name, Value: v, Weight: s.Weight, Contribution: s.Weight * v}
-		sc.Logit += p.Contribution
+	sc := Score{Bias: finite(m.Bias), Logit: finite(m.Bias)}
+	for i, s := range m.Signals {
+		v := m.value(i, machine, env)
+		p := Part{Name: s.Name, Value: v, Weight: s.Weight, Contribution: finite(s.Weight * v)}
+		sc.Logit = finite(sc.Logit + p.Contribution)
 		sc.Parts = append(sc.Parts, p)
 	}
 	sc.Value = toScore(sc.Logit)
 	return sc
 }
 
+// value is signal i's value: 0 when it fails or is not a finite number.
+func (m *Model) value(i int, machine *vm.VM, env any) float64 {
+	v, err := m.Signals[i].Value.Number(machine, env)
+	switch {
+	case err != nil:
+		return 0
+	case math.IsNaN(v) || math.IsInf(v, 0):
+		if m.warned != nil && !m.warned[i].Swap(true) {
+			m.log.Warn("scoring signal gave no finite number; it counts 0", "signal", m.Signals[i].Name, "value", fmt.Sprint(v))
+		}
+		return 0
+	}
+	return v
+}
+
+// finite keeps a sum finite (JSON has no Inf): an overflow stays at the
+// largest value of its sign.
+func finite(x float64) float64 {
+	switch {
+	case math.IsNaN(x):
+		return 0
+	case math.IsInf(x, 1):
+		return math.MaxFloat64
+	case math.IsInf(x, -1):
+		return -math.MaxFloat64
+	}
+	return x
+}
+
+// toScore maps a logit to 0-100.
 func toScore(logit float64) int {
-	return int(math.Round(100 / (1 + math.Exp(-logit))))
+	s := math.Round(100 / (1 + math.Exp(-finite(logit))))
+	return int(max(0, min(100, s)))
 }

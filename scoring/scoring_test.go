@@ -1,7 +1,11 @@
 package scoring_test
 
 import (
+	"bytes"
+	"encoding/json"
+	"log/slog"
 	"math"
+	"strings"
 	"testing"
 
 	"github.com/expr-lang/expr/vm"
@@ -82,11 +86,49 @@ rules: []
 		t.Fatal(diags)
 	}
 	var m vm.VM
-	s := scoring.For(set).Explain(&m, env(120, 1, 0, 0, false, "/pricing"))
+	s := scoring.For(set, nil).Explain(&m, env(120, 1, 0, 0, false, "/pricing"))
 	if len(s.Parts) != 2 || s.Logit != -1+0.5*2+1 {
 		t.Fatalf("explained %+v, want 2 signals and logit 1", s)
 	}
 	if s.Value != 73 { // round(100 * sigmoid(1))
 		t.Errorf("score %d, want 73", s.Value)
+	}
+}
+
+// Signals that overflow (Inf, NaN) or are huge still give a score of
+// 0-100 and an explanation JSON can carry; each bad signal is reported
+// once per model.
+func TestNonFiniteSignalsAreClampedAndReportedOnce(t *testing.T) {
+	for _, tc := range []struct {
+		name, signals string
+		want          int
+	}{
+		{"infinite", `{name: inf, value: "session.duration * 1e308 * 10", weight: 1}`, 50},
+		{"not a number", `{name: nan, value: "session.duration * 1e308 * 10 - session.duration * 1e308 * 10", weight: 1}`, 50},
+		{"overflowing sum", `{name: big, value: "session.duration * 1e306", weight: 1e10}`, 100},
+		{"overflowing below", `{name: small, value: "-session.duration * 1e306", weight: 1e10}`, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			set, diags := rules.Parse(rules.Source{Name: "r.yaml", Data: []byte("version: 1\nscoring:\n  bias: 0\n  signals:\n    - " + tc.signals + "\nrules: []\n")})
+			if set == nil {
+				t.Fatal(diags)
+			}
+			var logs bytes.Buffer
+			model := scoring.For(set, slog.New(slog.NewTextHandler(&logs, nil)))
+			var m vm.VM
+			for range 3 {
+				s := model.Explain(&m, env(120, 1, 0, 0, false))
+				if v := model.Value(&m, env(120, 1, 0, 0, false)); s.Value != tc.want || v != tc.want {
+					t.Fatalf("score %d / %d, want %d", s.Value, v, tc.want)
+				}
+				if _, err := json.Marshal(s); err != nil {
+					t.Fatalf("explanation does not encode: %v", err)
+				}
+			}
+			warnings := strings.Count(logs.String(), "level=WARN")
+			if wantWarn := map[bool]int{true: 1, false: 0}[tc.want == 50]; warnings != wantWarn {
+				t.Errorf("%d warnings, want %d:\n%s", warnings, wantWarn, logs.String())
+			}
+		})
 	}
 }

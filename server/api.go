@@ -157,15 +157,15 @@ func (s *Server) sendMessage(w http.ResponseWriter, r *http.Request, ws *workspa
 }
 
 // send sends an API message. stage, when set, adds to the message's
-// commit. The status is "delivered" when an open widget stream took the
-// message during the send.
+// commit. The status is "delivered" when the visitor's widget acknowledged
+// the message within ackWait, else "sent".
 func (ws *workspace) send(req engine.SendRequest, stage stageFunc) (*sendData, error) {
 	req.Stage = stage
 	m, err := ws.eng.Send(req)
 	if err != nil {
 		return nil, engineError(err)
 	}
-	status, err := ws.pipe.Status(ws.id, m.ID)
+	status, err := ws.pipe.AwaitDelivered(ws.id, m.VisitorID, m.ID, ws.ackWait)
 	if err != nil {
 		return nil, err
 	}

@@ -77,13 +77,26 @@ func TestSeedRequest(t *testing.T) {
 		h.visit("visitor_abc123", "https://example.com/")
 		checkSendAnswer(t, h.api("POST", "/v1/outbound/live-chat/message", seedRequest), "sent")
 	})
-	t.Run("delivered to an open widget", func(t *testing.T) {
+	t.Run("delivered to an open widget that acknowledges it", func(t *testing.T) {
 		h.visit("visitor_def456", "https://example.com/")
 		events, _ := h.stream("site_a", "visitor_def456")
+		acked := make(chan reply, 1)
+		go func() { // the widget: take the message, acknowledge it
+			ev := <-events
+			acked <- h.widget("/v1/ack", "visitor_def456", `{"site":"site_a","visitor_id":"visitor_def456","message_id":"`+ev.id+`","status":"delivered"TOKEN}`)
+		}()
 		r := h.api("POST", "/v1/outbound/live-chat/message", strings.Replace(seedRequest, "visitor_abc123", "visitor_def456", 1))
 		checkSendAnswer(t, r, "delivered")
-		ev := next(t, events, "the widget's message")
-		if ev.event != "message" || ev.id != obj(r.body["data"])["message_id"] {
+		if a := next(t, acked, "the widget's ack"); a.status != 200 || obj(a.body["data"])["message_id"] != obj(r.body["data"])["message_id"] {
+			t.Errorf("ack: %d %s", a.status, a.raw)
+		}
+	})
+	t.Run("sent to an open widget that does not acknowledge it", func(t *testing.T) {
+		h.visit("visitor_ghi789", "https://example.com/")
+		events, _ := h.stream("site_a", "visitor_ghi789")
+		r := h.api("POST", "/v1/outbound/live-chat/message", strings.Replace(seedRequest, "visitor_abc123", "visitor_ghi789", 1))
+		checkSendAnswer(t, r, "sent")
+		if ev := next(t, events, "the widget's message"); ev.event != "message" || ev.id != obj(r.body["data"])["message_id"] {
 			t.Errorf("widget got %+v", ev)
 		}
 	})
@@ -199,9 +212,16 @@ func TestWorkspaceIsolation(t *testing.T) {
 	checkError(t, h.do("GET", "/v1/sessions/"+sessionID+"/messages", "", asB...), 404, "session_not_found", "session_id")
 	checkError(t, h.do("POST", "/v1/outbound/live-chat/message", `{"visitor_id":"v_of_a","message":"Hi"}`, asB...), 404, "visitor_not_found", "visitor_id")
 	checkError(t, h.do("POST", "/v1/outbound/live-chat/message", `{"session_id":"`+sessionID+`","message":"Hi"}`, asB...), 404, "session_not_found", "session_id")
-	// The ack of b's site cannot reach a's message either.
-	ack := `{"site":"site_b","visitor_id":"v_of_a","message_id":"` + obj(send.body["data"])["message_id"].(string) + `","status":"read"}`
-	checkError(t, h.do("POST", "/v1/ack", ack), 404, "not_found", "message_id")
+	// The ack of b's site cannot reach a's message either: a's token is
+	// not a token of b, and b's own visitor of that id has no such message.
+	ack := `{"site":"site_b","visitor_id":"v_of_a","message_id":"` + obj(send.body["data"])["message_id"].(string) + `","status":"read"TOKEN}`
+	checkError(t, h.widget("/v1/ack", "v_of_a", ack), 401, "invalid_visitor_token", "token")
+	claim := h.do("POST", "/v1/collect", `{"site":"site_b","visitor_id":"v_of_a","type":"heartbeat"}`)
+	tokenB, _ := obj(claim.body["data"])["visitor_token"].(string)
+	if tokenB == "" || tokenB == h.tokens["v_of_a"] {
+		t.Fatalf("site_b's first collect for the id: %s, want a token of its own", claim.raw)
+	}
+	checkError(t, h.do("POST", "/v1/ack", strings.Replace(ack, "TOKEN", `,"token":"`+tokenB+`"`, 1)), 404, "not_found", "message_id")
 }
 
 func TestIdempotencyKey(t *testing.T) {

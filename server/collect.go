@@ -27,6 +27,7 @@ type collectEvent struct {
 	Name       string         `json:"name"`
 	Attributes map[string]any `json:"attributes"`
 	Device     string         `json:"device"`
+	Token      string         `json:"token"`
 }
 
 // Bounds of beacon events.
@@ -75,6 +76,9 @@ func validateEvents(events []collectEvent) ([]tracker.Event, error) {
 		}
 		if e.Site != events[0].Site {
 			return nil, errInvalid(at+"site", "every event of a batch must be for the same site")
+		}
+		if e.VisitorID != events[0].VisitorID || e.Token != events[0].Token {
+			return nil, errInvalid(at+"visitor_id", "every event of a batch must be for the same visitor, with the same token")
 		}
 		ev, err := e.event(at)
 		if err != nil {
@@ -169,12 +173,25 @@ func (s *Server) collect(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
+	fresh, err := s.tokens.authorize(st.ws.id, batch[0].VisitorID, batch[0].Token, true)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	n, err := st.ws.collect(events)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	s.ok(w, r, http.StatusAccepted, map[string]int{"accepted": n})
+	s.ok(w, r, http.StatusAccepted, collectData{Accepted: n, VisitorToken: fresh})
+}
+
+// collectData is the answer to a collect: the events taken and, on the
+// visitor's first collect (or when its token was signed by an older key),
+// the token to send from now on.
+type collectData struct {
+	Accepted     int    `json:"accepted"`
+	VisitorToken string `json:"visitor_token,omitempty"`
 }
 
 // collect applies a batch of events at the clock's time, in order. An

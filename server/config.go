@@ -32,6 +32,9 @@ type Config struct {
 	// address in (e.g. X-Forwarded-For, whose last entry is used); empty
 	// means the connection's own address. It keys the per-IP rate limit.
 	ClientIPHeader string
+	// MetricsTokenHash is the SHA-256 of metrics_token; /metrics answers
+	// only requests bearing it, and is off when it is unset.
+	MetricsTokenHash *[sha256.Size]byte
 }
 
 // Workspace is one tenant: its own keys, rules, engine, sites and webhooks.
@@ -68,8 +71,8 @@ type Site struct {
 	Origins []string // scheme://host[:port], as browsers send them
 }
 
-// Limits are the request rate limits and what one visitor may store;
-// zero fields take the defaults.
+// Limits are the request rate limits, the shares of the widget streams
+// and what one visitor may store; zero fields take the defaults.
 type Limits struct {
 	APIPerSecond      float64 `yaml:"api_per_second"`                  // per API key; default 50
 	APIBurst          int     `yaml:"api_burst"`                       // default 100
@@ -78,6 +81,14 @@ type Limits struct {
 	MaxStreams        int     `yaml:"max_streams"`                     // open widget streams in all; default 10000
 	MaxAttributes     int     `yaml:"max_attributes_per_visitor"`      // default 100
 	MaxAttributeBytes int     `yaml:"max_attribute_bytes_per_visitor"` // names and JSON values; default 16384
+	// MaxStreamsPerSite defaults to MaxStreams with one site configured,
+	// else to half of it, so that no site can take every stream.
+	MaxStreamsPerSite int     `yaml:"max_streams_per_site"`
+	MaxStreamsPerIP   int     `yaml:"max_streams_per_ip"` // per client IP; default 50
+	ReplyPerSecond    float64 `yaml:"reply_per_second"`   // per visitor; default 1
+	ReplyBurst        int     `yaml:"reply_burst"`        // default 10
+	AckPerSecond      float64 `yaml:"ack_per_second"`     // per visitor; default 10
+	AckBurst          int     `yaml:"ack_burst"`          // default 100
 }
 
 func (l Limits) withDefaults() Limits {
@@ -102,6 +113,7 @@ func (l Limits) withDefaults() Limits {
 	if l.MaxAttributeBytes <= 0 {
 		l.MaxAttributeBytes = 16 << 10
 	}
+	l.widgetDefaults()
 	return l
 }
 
@@ -166,6 +178,7 @@ type fileConfig struct {
 	Retention      fileRetention   `yaml:"retention"`
 	DemoSite       *bool           `yaml:"demo_site"`
 	ClientIPHeader string          `yaml:"client_ip_header"`
+	MetricsToken   string          `yaml:"metrics_token"`
 }
 
 type fileWorkspace struct {

@@ -65,6 +65,13 @@ func (c *checker) config(fc *fileConfig, dir string) *Config {
 	} else if err := checkListen(cfg.Listen); err != nil {
 		c.add([]any{"listen"}, "%v", err)
 	}
+	if fc.MetricsToken != "" {
+		if len(fc.MetricsToken) < 16 {
+			c.add([]any{"metrics_token"}, "the metrics token must have at least 16 characters")
+		}
+		h := sha256.Sum256([]byte(fc.MetricsToken))
+		cfg.MetricsTokenHash = &h
+	}
 	if cfg.DataDir == "" {
 		cfg.DataDir = DefaultDataDir
 	}

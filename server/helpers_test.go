@@ -9,10 +9,12 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -24,16 +26,18 @@ import (
 var t0 = time.Date(2026, 1, 20, 14, 30, 0, 0, time.UTC)
 
 const (
-	keyA    = "sk_test_a_123456"
-	keyB    = "sk_test_b_123456"
-	secretA = "whsec_test_a"
-	wait    = 10 * time.Second // generous: only a broken server takes this long
+	metricsToken = "mt_test_7c0f3e9a51d2"
+	keyA         = "sk_test_a_123456"
+	keyB         = "sk_test_b_123456"
+	secretA      = "whsec_test_a"
+	wait         = 10 * time.Second // generous: only a broken server takes this long
 )
 
 // configYAML is the tests' configuration: two workspaces, each with a key
 // and a site; ws_a reports replies to HOOK.
 const configYAML = `listen: 127.0.0.1:0
 data_dir: data
+metrics_token: ` + metricsToken + `
 workspaces:
   - id: ws_a
     api_keys: [` + keyA + `]
@@ -66,6 +70,10 @@ type harness struct {
 	hooks chan delivery
 	// options, when set, adjusts the server's options at each open.
 	options func(*server.Options)
+	// tokens are the visitor tokens the server gave, by visitor id.
+	tokens map[string]string
+	// logs holds everything the server logged.
+	logs *syncBuffer
 }
 
 // delivery is one webhook request the receiver got.
@@ -84,14 +92,31 @@ func newHarness(t *testing.T, extra string, options ...func(*server.Options)) *h
 // newHarnessWith is newHarness with the configuration edited by edit.
 func newHarnessWith(t *testing.T, edit func(string) string, options ...func(*server.Options)) *harness {
 	t.Helper()
-	h := &harness{t: t, dir: t.TempDir(), clock: engine.NewVirtualClock(t0), hooks: make(chan delivery, 16)}
+	return startHarness(t, edit, nil, options...)
+}
+
+// newHarnessReceiver is newHarness with another webhook receiver.
+func newHarnessReceiver(t *testing.T, extra string, receiver http.HandlerFunc, options ...func(*server.Options)) *harness {
+	t.Helper()
+	return startHarness(t, func(cfg string) string { return cfg + extra }, receiver, options...)
+}
+
+// startHarness starts a harness; a nil receiver passes every webhook
+// delivery to h.hooks.
+func startHarness(t *testing.T, edit func(string) string, receiver http.HandlerFunc, options ...func(*server.Options)) *harness {
+	t.Helper()
+	h := &harness{t: t, dir: t.TempDir(), clock: engine.NewVirtualClock(t0), hooks: make(chan delivery, 16),
+		tokens: map[string]string{}, logs: &syncBuffer{}}
 	if len(options) > 0 {
 		h.options = options[0]
 	}
-	recv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, _ := io.ReadAll(r.Body)
-		h.hooks <- delivery{header: r.Header.Clone(), body: body}
-	}))
+	if receiver == nil {
+		receiver = func(w http.ResponseWriter, r *http.Request) {
+			body, _ := io.ReadAll(r.Body)
+			h.hooks <- delivery{header: r.Header.Clone(), body: body}
+		}
+	}
+	recv := httptest.NewServer(receiver)
 	t.Cleanup(recv.Close)
 	writeFile(t, filepath.Join(h.dir, "rules.yaml"), readFile(t, "testdata/rules.yaml"))
 	cfgText := edit(strings.Replace(configYAML, "HOOK", recv.URL+"/hooks", 1))
@@ -113,7 +138,7 @@ func (h *harness) open() {
 		h.t.Fatal(err)
 	}
 	opts := server.Options{Config: h.cfg, Store: db, Clock: h.clock,
-		Logger: slog.New(slog.NewTextHandler(testWriter{h.t}, nil)), FlushInterval: 5 * time.Millisecond}
+		Logger: slog.New(slog.NewTextHandler(io.MultiWriter(testWriter{h.t}, h.logs), nil)), FlushInterval: 5 * time.Millisecond}
 	if h.options != nil {
 		h.options(&opts)
 	}
@@ -151,6 +176,24 @@ func (h *harness) restart() {
 }
 
 type testWriter struct{ t *testing.T }
+
+// syncBuffer is a bytes.Buffer for concurrent writers.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
 
 func (w testWriter) Write(b []byte) (int, error) {
 	w.t.Log(strings.TrimSpace(string(b)))
@@ -209,14 +252,42 @@ func (h *harness) api(method, path, body string, headers ...string) reply {
 		"Content-Type", "application/json"}, headers...)...)
 }
 
-// visit reports a page view of a visitor on site_a.
-func (h *harness) visit(visitorID, url string) {
+// visit reports a page view of a visitor on site_a, with the visitor's
+// token once it has one; it returns the token.
+func (h *harness) visit(visitorID, url string) string {
 	h.t.Helper()
-	r := h.do("POST", "/v1/collect", `{"site":"site_a","visitor_id":"`+visitorID+`","type":"page_view","url":"`+url+`"}`,
-		"Content-Type", "text/plain")
+	return h.collect(visitorID, `{"site":"site_a","visitor_id":"`+visitorID+`","type":"page_view","url":"`+url+`"TOKEN}`)
+}
+
+// collect posts one event, the visitor's token put in for TOKEN, fails
+// the test unless it is accepted, and keeps the token the answer gives.
+func (h *harness) collect(visitorID, body string, headers ...string) string {
+	h.t.Helper()
+	r := h.do("POST", "/v1/collect", h.withToken(visitorID, body), append([]string{"Content-Type", "text/plain"}, headers...)...)
 	if r.status != http.StatusAccepted {
 		h.t.Fatalf("collect: %d %s", r.status, r.raw)
 	}
+	if tok, ok := obj(r.body["data"])["visitor_token"].(string); ok {
+		h.tokens[visitorID] = tok
+	}
+	return h.tokens[visitorID]
+}
+
+// withToken replaces TOKEN in a JSON body with the visitor's token field,
+// or with nothing while it has none.
+func (h *harness) withToken(visitorID, body string) string {
+	field := ""
+	if tok := h.tokens[visitorID]; tok != "" {
+		field = `,"token":"` + tok + `"`
+	}
+	return strings.ReplaceAll(body, "TOKEN", field)
+}
+
+// widget posts a reply or ack body for a visitor, its token put in for
+// TOKEN.
+func (h *harness) widget(path, visitorID, body string, headers ...string) reply {
+	h.t.Helper()
+	return h.do("POST", path, h.withToken(visitorID, body), headers...)
 }
 
 // sseEvent is one server-sent event.
@@ -228,9 +299,24 @@ type sseEvent struct {
 // once the server has sent its retry line, so the stream is registered.
 func (h *harness) stream(site, visitorID string, headers ...string) (<-chan sseEvent, *http.Response) {
 	h.t.Helper()
+	events, resp := h.tryStream(site, visitorID, h.tokens[visitorID], headers...)
+	if resp.StatusCode != http.StatusOK {
+		h.t.Fatalf("stream: %d", resp.StatusCode)
+	}
+	return events, resp
+}
+
+// tryStream opens /v1/stream with the token given. When it answers 200 it
+// returns the events as stream does; else a nil channel and the answer.
+func (h *harness) tryStream(site, visitorID, token string, headers ...string) (<-chan sseEvent, *http.Response) {
+	h.t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	h.t.Cleanup(cancel)
-	req, _ := http.NewRequestWithContext(ctx, "GET", h.ts.URL+"/v1/stream?site="+site+"&visitor_id="+visitorID, nil)
+	q := url.Values{"site": {site}, "visitor_id": {visitorID}}
+	if token != "" {
+		q.Set("token", token)
+	}
+	req, _ := http.NewRequestWithContext(ctx, "GET", h.ts.URL+"/v1/stream?"+q.Encode(), nil)
 	for i := 0; i+1 < len(headers); i += 2 {
 		req.Header.Set(headers[i], headers[i+1])
 	}
@@ -240,7 +326,7 @@ func (h *harness) stream(site, visitorID string, headers ...string) (<-chan sseE
 	}
 	h.t.Cleanup(func() { resp.Body.Close() })
 	if resp.StatusCode != http.StatusOK {
-		h.t.Fatalf("stream: %d", resp.StatusCode)
+		return nil, resp
 	}
 	rd := bufio.NewReader(resp.Body)
 	if first, _ := rd.ReadString('\n'); first != "retry: 2000\n" {

@@ -1,6 +1,8 @@
 package server
 
 import (
+	"crypto/sha256"
+	"crypto/subtle"
 	"net/http"
 	"strconv"
 	"sync/atomic"
@@ -100,3 +102,23 @@ func (s *Server) newMetricsHandler() http.Handler {
 type slogPrinter struct{ s *Server }
 
 func (p slogPrinter) Println(v ...any) { p.s.log.Error("metrics", "err", v) }
+
+// metricsAuth opens /metrics to requests bearing the configured
+// metrics_token (401 otherwise). Without one the page is off (404): what
+// it shows (traffic, workspaces, rule names) is not for the public.
+func (s *Server) metricsAuth(next http.HandlerFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		want := s.cfg.MetricsTokenHash
+		if want == nil {
+			s.fail(w, r, errNotFound("not_found", "", "metrics are off: set metrics_token in the config to read them"))
+			return
+		}
+		key, ok := bearer(r)
+		got := sha256.Sum256([]byte(key))
+		if !ok || subtle.ConstantTimeCompare(got[:], want[:]) != 1 {
+			s.fail(w, r, errUnauthorized("send the metrics token as Authorization: Bearer TOKEN"))
+			return
+		}
+		next(w, r)
+	})
+}

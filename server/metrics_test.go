@@ -15,7 +15,7 @@ import (
 // scrape reads GET /metrics with Prometheus's own text parser.
 func (h *harness) scrape() map[string]*dto.MetricFamily {
 	h.t.Helper()
-	r := h.do("GET", "/metrics", "")
+	r := h.do("GET", "/metrics", "", "Authorization", "Bearer "+metricsToken)
 	if r.status != 200 || !strings.HasPrefix(r.header.Get("Content-Type"), "text/plain") {
 		h.t.Fatalf("metrics: %d %v", r.status, r.header)
 	}
@@ -71,16 +71,17 @@ func TestHealthAndMetrics(t *testing.T) {
 	if r := h.do("GET", "/healthz", ""); r.status != 200 || string(r.raw) != "{\"status\":\"ok\"}\n" {
 		t.Fatalf("healthz: %d %s", r.status, r.raw)
 	}
+	h.collect("v_m", `{"site":"site_a","visitor_id":"v_m","type":"heartbeat"TOKEN}`) // its token
 	events, _ := h.stream("site_a", "v_m")
 	h.visit("v_m", "https://shop.example/services/ac-repair") // the rule sends; the open stream takes it
 	first := mustJSON(t, []byte(next(t, events, "the rule's message").data))
-	h.do("POST", "/v1/collect", `{"site":"site_a","visitor_id":"v_m","type":"scroll","depth":40}`)
+	h.collect("v_m", `{"site":"site_a","visitor_id":"v_m","type":"scroll","depth":40TOKEN}`)
 	h.api("POST", "/v1/outbound/live-chat/message", `{"visitor_id":"v_q","message":"Hi"}`) // no such visitor: 404
 	h.visit("v_q", "https://shop.example/")
 	h.api("POST", "/v1/outbound/live-chat/message", `{"visitor_id":"v_q","message":"Hi"}`) // no stream: queued
 	h.stream("site_a", "v_q")                                                              // replays it
 	h.clock.Set(t0.Add(5 * time.Second))                                                   // one message per visitor per instant
-	if r := h.do("POST", "/v1/reply", `{"site":"site_a","visitor_id":"v_m","message_id":"`+first["message_id"].(string)+`","quick_reply":{"value":"schedule_service"}}`); r.status != 202 {
+	if r := h.widget("/v1/reply", "v_m", `{"site":"site_a","visitor_id":"v_m","message_id":"`+first["message_id"].(string)+`","quick_reply":{"value":"schedule_service"}TOKEN}`); r.status != 202 {
 		t.Fatalf("reply: %d %s", r.status, r.raw)
 	}
 	next(t, events, "the follow-up")
@@ -122,7 +123,7 @@ func TestHealthAndMetrics(t *testing.T) {
 	for _, c := range []struct {
 		route, code string
 		count       uint64
-	}{{"collect", "202", 3}, {"send_message", "200", 1}, {"send_message", "404", 1}, {"healthz", "200", 1}, {"reply", "202", 1}} {
+	}{{"collect", "202", 4}, {"send_message", "200", 1}, {"send_message", "404", 1}, {"healthz", "200", 1}, {"reply", "202", 1}} {
 		hist := sample(m, "beckon_http_request_duration_seconds", "route", c.route, "code", c.code).GetHistogram()
 		if hist.GetSampleCount() != c.count || len(hist.GetBucket()) == 0 {
 			t.Errorf("latency of %s %s: %d requests in %d buckets, want %d", c.route, c.code, hist.GetSampleCount(), len(hist.GetBucket()), c.count)

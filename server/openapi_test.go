@@ -253,6 +253,7 @@ func exercise(t *testing.T, h *harness, sp *spec, call, api caller) {
 	call("GET", "/healthz", "")
 	call("HEAD", "/healthz", "")
 	call("GET", "/metrics", "")
+	call("GET", "/metrics", "", "Authorization", "Bearer "+metricsToken)
 	call("GET", "/", "")
 	call("HEAD", "/", "")
 	call("GET", "/nope", "")
@@ -272,6 +273,10 @@ func exercise(t *testing.T, h *harness, sp *spec, call, api caller) {
 	call("GET", "/v1/widget?site=site_zz", "")
 	call("GET", "/v1/widget?site=site_a", "", "Origin", "https://evil.example")
 
+	first := call("POST", "/v1/collect", `{"site":"site_a","visitor_id":"v_spec","type":"heartbeat"}`, "Content-Type", "text/plain")
+	h.tokens["v_spec"], _ = obj(first.body["data"])["visitor_token"].(string)
+	tok := func(body string) string { return h.withToken("v_spec", body) }
+	call("GET", "/v1/stream?site=site_a&visitor_id=v_spec", "")
 	events, resp := h.stream("site_a", "v_spec")
 	if err := sp.check("GET", "/v1/stream", "", nil, reply{status: resp.StatusCode, header: resp.Header}); err != nil {
 		t.Error(err)
@@ -280,9 +285,10 @@ func exercise(t *testing.T, h *harness, sp *spec, call, api caller) {
 	call("GET", "/v1/stream?site=site_zz&visitor_id=v_1", "")
 	call("GET", "/v1/stream?site=site_a&visitor_id=v_1", "", "Origin", "https://evil.example")
 
-	view := `{"site":"site_a","visitor_id":"v_spec","type":"page_view","url":"https://shop.example/services/ac-repair","title":"AC","device":"desktop"}`
+	view := tok(`{"site":"site_a","visitor_id":"v_spec","type":"page_view","url":"https://shop.example/services/ac-repair","title":"AC","device":"desktop"TOKEN}`)
 	call("POST", "/v1/collect", view, "Content-Type", "text/plain")
-	call("POST", "/v1/collect", `[{"site":"site_a","visitor_id":"v_spec","type":"scroll","depth":50},{"site":"site_a","visitor_id":"v_spec","type":"identify","attributes":{"first_name":"Dana"}}]`, "Content-Type", "application/json")
+	call("POST", "/v1/collect", tok(`[{"site":"site_a","visitor_id":"v_spec","type":"scroll","depth":50TOKEN},{"site":"site_a","visitor_id":"v_spec","type":"identify","attributes":{"first_name":"Dana"}TOKEN}]`), "Content-Type", "application/json")
+	call("POST", "/v1/collect", `{"site":"site_a","visitor_id":"v_spec","type":"heartbeat"}`)
 	call("POST", "/v1/collect", `{"site":"site_a","visitor_id":"v_spec","type":"dance"}`)
 	call("POST", "/v1/collect", `{"site":"site_zz","visitor_id":"v_spec","type":"heartbeat"}`)
 	call("POST", "/v1/collect", view, "Origin", "https://evil.example")
@@ -322,16 +328,18 @@ func exercise(t *testing.T, h *harness, sp *spec, call, api caller) {
 	call("GET", "/v1/rules", "", "Authorization", "Bearer "+keyB, "X-Workspace-ID", "ws_a")
 
 	h.clock.Set(t0.Add(2 * time.Second))
-	click := `{"site":"site_a","visitor_id":"v_spec","session_id":"` + m.SessionID + `","message_id":"` + m.MessageID + `","quick_reply":{"value":"schedule_service"}}`
+	click := tok(`{"site":"site_a","visitor_id":"v_spec","session_id":"` + m.SessionID + `","message_id":"` + m.MessageID + `","quick_reply":{"value":"schedule_service"}TOKEN}`)
 	call("POST", "/v1/reply", click, "Content-Type", "text/plain")
+	call("POST", "/v1/reply", tok(`{"site":"site_a","visitor_id":"v_spec","text":"hello"TOKEN}`))
 	call("POST", "/v1/reply", `{"site":"site_a","visitor_id":"v_spec","text":"hello"}`)
 	call("POST", "/v1/reply", `{"site":"site_a","visitor_id":"v_spec"}`)
-	call("POST", "/v1/reply", `{"site":"site_a","visitor_id":"v_spec","message_id":"msg_nothing","text":"hi"}`)
+	call("POST", "/v1/reply", tok(`{"site":"site_a","visitor_id":"v_spec","message_id":"msg_nothing","text":"hi"TOKEN}`))
 	call("POST", "/v1/reply", `{"site":"site_zz","visitor_id":"v_spec","text":"hi"}`, "Origin", origin)
 	call("POST", "/v1/reply", `{"site":"site_a","visitor_id":"v_spec","text":"hi"}`, "Origin", "https://evil.example")
 	call("POST", "/v1/reply", `{"site":"site_a","visitor_id":"v_spec","text":"`+strings.Repeat("t", 9<<10)+`"}`)
-	ack := `{"site":"site_a","visitor_id":"v_spec","message_id":"` + m.MessageID + `","status":"read"}`
+	ack := tok(`{"site":"site_a","visitor_id":"v_spec","message_id":"` + m.MessageID + `","status":"read"TOKEN}`)
 	call("POST", "/v1/ack", ack)
+	call("POST", "/v1/ack", `{"site":"site_a","visitor_id":"v_spec","message_id":"`+m.MessageID+`","status":"read"}`)
 	call("POST", "/v1/ack", strings.Replace(ack, `"read"`, `"seen"`, 1))
 	call("POST", "/v1/ack", strings.Replace(ack, m.MessageID, "msg_nothing", 1))
 	call("POST", "/v1/ack", ack, "Origin", "https://evil.example")

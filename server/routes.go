@@ -33,7 +33,7 @@ func (s *Server) routes() http.Handler {
 	r.HandleFunc("/beckon.js", s.beacon).Methods(get, head).Name("beacon")
 	r.HandleFunc("/beckon.{hash:[0-9a-f]+}.js", s.hashedBeacon).Methods(get, head).Name("beacon_hashed")
 	r.HandleFunc("/healthz", s.healthz).Methods(get, head).Name("healthz")
-	r.HandleFunc("/metrics", s.metricsPage).Methods(get).Name("metrics")
+	r.Handle("/metrics", s.metricsAuth(s.metricsPage)).Methods(get).Name("metrics")
 	r.HandleFunc("/openapi.json", s.openAPI).Methods(get, head).Name("openapi")
 	if s.cfg.DemoSite {
 		// notAPI comes first: mux lets a later route's matching path turn an

@@ -42,6 +42,10 @@ type Options struct {
 	// ReloadInterval is how often rule files are checked for changes
 	// (default 2s).
 	ReloadInterval time.Duration
+	// AckWait is how long an API send to a visitor with an open widget
+	// stream waits for the widget's receipt, to answer "delivered"
+	// (default 1s).
+	AckWait time.Duration
 	// Pipeline sets the pipeline's tuning (retries, queue sizes); its
 	// Store, Clock, Logger and HTTPClient are the server's.
 	Pipeline pipeline.Options
@@ -61,10 +65,14 @@ type Server struct {
 	order      []*workspace // config order
 	sites      map[string]*site
 	keys       []apiKey
+	tokens     *visitorTokens
 
 	limits      Limits
 	apiLimit    *limiter
 	publicLimit *limiter
+	replyLimit  *limiter // per visitor
+	ackLimit    *limiter // per visitor
+	streams     *streamSlots
 	metrics     *metrics
 	script      beaconAsset
 	handler     http.Handler
@@ -90,9 +98,16 @@ func New(opts Options) (*Server, error) {
 		workspaces: map[string]*workspace{}, sites: map[string]*site{},
 		metrics: newMetrics(), script: newBeaconAsset(), ending: make(chan struct{}),
 	}
+	keys, err := loadTokenKeys(s.cfg.DataDir, s.log)
+	if err != nil {
+		return nil, err
+	}
+	s.tokens = &visitorTokens{keys: keys, store: s.store, now: s.clock.Now}
 	s.limits = s.cfg.Limits.withDefaults()
 	s.apiLimit = newLimiter(s.limits.APIPerSecond, s.limits.APIBurst, s.clock.Now)
 	s.publicLimit = newLimiter(s.limits.CollectPerSecond, s.limits.CollectBurst, s.clock.Now)
+	s.replyLimit = newLimiter(s.limits.ReplyPerSecond, s.limits.ReplyBurst, s.clock.Now)
+	s.ackLimit = newLimiter(s.limits.AckPerSecond, s.limits.AckBurst, s.clock.Now)
 	po := opts.Pipeline
 	po.Store, po.Clock, po.Logger, po.HTTPClient = s.store, s.clock.Now, s.log, webhookClient(s.metrics)
 	po.OnDelivery = s.metrics.delivery
@@ -107,6 +122,7 @@ func New(opts Options) (*Server, error) {
 		}
 	}
 	s.metricsHandler = s.newMetricsHandler()
+	s.streams = newStreamSlots(s.limits, len(s.sites))
 	s.handler = s.routes()
 	return s, nil
 }
@@ -123,6 +139,9 @@ func withDefaults(o Options) Options {
 	}
 	if o.ReloadInterval <= 0 {
 		o.ReloadInterval = 2 * time.Second
+	}
+	if o.AckWait <= 0 {
+		o.AckWait = time.Second
 	}
 	return o
 }

@@ -2,7 +2,6 @@ package server
 
 import (
 	"net/http"
-	"net/url"
 	"strings"
 )
 
@@ -21,15 +20,11 @@ func newSite(sc Site, ws *workspace) *site {
 	return st
 }
 
-// allows reports whether a browser page at origin may use the site. A page
-// served by this server itself (the demo site) is not cross-origin at all.
-func (st *site) allows(origin, host string) bool {
-	return st.origins[strings.ToLower(origin)] || sameOrigin(origin, host)
-}
-
-func sameOrigin(origin, host string) bool {
-	u, err := url.Parse(origin)
-	return err == nil && u.Host != "" && strings.EqualFold(u.Host, host)
+// allows reports whether a browser page at origin may use the site. Only
+// the configured origins may: the Host header is the client's to choose,
+// so a page "served from here" proves nothing (the demo lists its own).
+func (st *site) allows(origin string) bool {
+	return st.origins[strings.ToLower(origin)]
 }
 
 // admit lets a public request in for a site: the site must exist (404),
@@ -46,7 +41,7 @@ func (s *Server) admit(w http.ResponseWriter, r *http.Request, key string, cost 
 		return nil, errNotFound("site_not_found", "site", "no site %s is configured", quote(key))
 	}
 	if origin := r.Header.Get("Origin"); origin != "" {
-		if !st.allows(origin, r.Host) {
+		if !st.allows(origin) {
 			return nil, errForbidden("origin " + quote(origin) + " may not use site " + quote(key))
 		}
 		w.Header().Set("Access-Control-Allow-Origin", origin)
@@ -65,7 +60,7 @@ func (s *Server) preflight(w http.ResponseWriter, r *http.Request) {
 	origin := r.Header.Get("Origin")
 	allowed := false
 	for _, st := range s.sites {
-		allowed = allowed || (origin != "" && st.allows(origin, r.Host))
+		allowed = allowed || (origin != "" && st.allows(origin))
 	}
 	if !allowed {
 		s.fail(w, r, errForbidden("origin "+quote(origin)+" is not an origin of any site"))

@@ -62,11 +62,19 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	if n := s.metrics.streams.Add(1); n > int64(s.limits.MaxStreams) {
-		s.metrics.streams.Add(-1)
-		s.fail(w, r, errRateLimited(30*time.Second))
+	if _, err := s.tokens.authorize(st.ws.id, visitorID, q.Get("token"), false); err != nil {
+		s.fail(w, r, err)
 		return
 	}
+	ip := clientIP(r, s.cfg.ClientIPHeader)
+	if full := s.streams.take(st.key, ip); full != "" {
+		e := errRateLimited(streamRetryAfter)
+		e.Message = full + "; retry after the time in Retry-After"
+		s.fail(w, r, e)
+		return
+	}
+	defer s.streams.give(st.key, ip)
+	s.metrics.streams.Add(1)
 	defer s.metrics.streams.Add(-1)
 	messages, cancel := st.ws.pipe.Subscribe(st.ws.id, visitorID)
 	defer cancel()

@@ -21,6 +21,7 @@ type replyRequest struct {
 	MessageID  string           `json:"message_id"`
 	Text       string           `json:"text"`
 	QuickReply *quickReplyClick `json:"quick_reply"`
+	Token      string           `json:"token"`
 }
 
 type quickReplyClick struct {
@@ -69,6 +70,10 @@ func (s *Server) reply(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
+	if err := s.visitorCall(st, req.VisitorID, req.Token, s.replyLimit); err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	res, err := st.ws.reply(&req)
 	if err != nil {
 		s.fail(w, r, err)
@@ -92,6 +97,18 @@ func (s *Server) decodeWidget(w http.ResponseWriter, r *http.Request, v any, sit
 		return nil, false
 	}
 	return st, true
+}
+
+// visitorCall lets a widget call in for a visitor: its token must be the
+// visitor's (401), and the visitor within its own rate for the call (429).
+func (s *Server) visitorCall(st *site, visitorID, token string, limit *limiter) error {
+	if _, err := s.tokens.authorize(st.ws.id, visitorID, token, false); err != nil {
+		return err
+	}
+	if ok, wait := limit.take(st.ws.id+"\x00"+visitorID, 1); !ok {
+		return errRateLimited(wait)
+	}
+	return nil
 }
 
 // reply applies the answer as a reply event, so follow-up rules run at
@@ -176,6 +193,7 @@ type ackRequest struct {
 	VisitorID string `json:"visitor_id"`
 	MessageID string `json:"message_id"`
 	Status    string `json:"status"`
+	Token     string `json:"token"`
 }
 
 type ackData struct {
@@ -204,6 +222,10 @@ func (s *Server) ack(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err := req.validate(); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if err := s.visitorCall(st, req.VisitorID, req.Token, s.ackLimit); err != nil {
 		s.fail(w, r, err)
 		return
 	}

@@ -100,7 +100,7 @@ func TestSendsAndRepliesAreLoggedWithoutText(t *testing.T) {
 	sent := h.api("POST", "/v1/outbound/live-chat/message", `{"visitor_id":"v_log","message":"A private offer for you","options":{"override_frequency_cap":true}}`)
 	id := obj(sent.body["data"])["message_id"].(string)
 	session := obj(sent.body["data"])["session_id"].(string)
-	if r := h.do("POST", "/v1/reply", `{"site":"site_a","visitor_id":"v_log","message_id":"`+id+`","text":"my phone is 555-0100"}`); r.status != 202 {
+	if r := h.widget("/v1/reply", "v_log", `{"site":"site_a","visitor_id":"v_log","message_id":"`+id+`","text":"my phone is 555-0100"TOKEN}`); r.status != 202 {
 		t.Fatalf("reply: %d %s", r.status, r.raw)
 	}
 	out := logs.String()

@@ -13,7 +13,7 @@ import (
 
 func TestCORS(t *testing.T) {
 	h := newHarness(t, "")
-	heartbeat := `{"site":"site_a","visitor_id":"v_cors","type":"page_view","url":"https://shop.example/"}`
+	heartbeat := `{"site":"site_a","visitor_id":"v_cors","type":"page_view","url":"https://shop.example/"TOKEN}`
 	t.Run("preflight from a site's origin", func(t *testing.T) {
 		r := h.do("OPTIONS", "/v1/collect", "", "Origin", "https://shop.example", "Access-Control-Request-Method", "POST")
 		if r.status != 204 || r.header.Get("Access-Control-Allow-Origin") != "https://shop.example" ||
@@ -30,13 +30,14 @@ func TestCORS(t *testing.T) {
 		}
 	})
 	t.Run("a site's origin gets the header", func(t *testing.T) {
-		r := h.do("POST", "/v1/collect", heartbeat, "Origin", "https://shop.example", "Content-Type", "text/plain")
+		r := h.widget("/v1/collect", "v_cors", heartbeat, "Origin", "https://shop.example", "Content-Type", "text/plain")
+		h.tokens["v_cors"], _ = obj(r.body["data"])["visitor_token"].(string)
 		if r.status != 202 || r.header.Get("Access-Control-Allow-Origin") != "https://shop.example" {
 			t.Fatalf("%d %v %s", r.status, r.header, r.raw)
 		}
 	})
 	t.Run("another site's origin is refused and not processed", func(t *testing.T) {
-		r := h.do("POST", "/v1/collect", strings.Replace(heartbeat, "v_cors", "v_refused", 1), "Origin", "https://b.example")
+		r := h.widget("/v1/collect", "v_refused", strings.Replace(heartbeat, "v_cors", "v_refused", 1), "Origin", "https://b.example")
 		checkError(t, r, 403, "forbidden", "")
 		checkError(t, h.api("GET", "/v1/visitors/v_refused", ""), 404, "visitor_not_found", "visitor_id")
 	})
@@ -45,7 +46,7 @@ func TestCORS(t *testing.T) {
 		checkError(t, r, 403, "forbidden", "")
 	})
 	t.Run("without an Origin header", func(t *testing.T) {
-		if r := h.do("POST", "/v1/collect", heartbeat); r.status != 202 || r.header.Get("Access-Control-Allow-Origin") != "" {
+		if r := h.widget("/v1/collect", "v_cors", heartbeat); r.status != 202 || r.header.Get("Access-Control-Allow-Origin") != "" {
 			t.Fatalf("%d %v", r.status, r.header)
 		}
 	})
@@ -90,6 +91,7 @@ func TestCollectErrors(t *testing.T) {
 // receipt shows in the session's messages.
 func TestConversation(t *testing.T) {
 	h := newHarness(t, "")
+	h.visit("v_talk", "https://shop.example/")
 	events, resp := h.stream("site_a", "v_talk", "Origin", "https://shop.example")
 	for k, want := range map[string]string{"Content-Type": "text/event-stream", "Cache-Control": "no-cache",
 		"X-Accel-Buffering": "no", "Access-Control-Allow-Origin": "https://shop.example"} {
@@ -113,8 +115,8 @@ func TestConversation(t *testing.T) {
 
 	h.clock.Set(t0.Add(5 * time.Second)) // one message per visitor per instant: the answer comes later
 	click := `{"site":"site_a","visitor_id":"v_talk","session_id":"` + sessionID + `","message_id":"` + messageID +
-		`","quick_reply":{"value":"schedule_service"}}`
-	r := h.do("POST", "/v1/reply", click, "Origin", "https://shop.example", "Content-Type", "text/plain")
+		`","quick_reply":{"value":"schedule_service"}TOKEN}`
+	r := h.widget("/v1/reply", "v_talk", click, "Origin", "https://shop.example", "Content-Type", "text/plain")
 	if r.status != 202 || obj(r.body["data"])["visitor_status"] != "engaged" || obj(r.body["data"])["session_id"] != sessionID {
 		t.Fatalf("reply: %d %s", r.status, r.raw)
 	}
@@ -142,18 +144,18 @@ func TestConversation(t *testing.T) {
 	}
 
 	eventually(t, "the webhook is counted", func() bool {
-		return strings.Contains(string(h.do("GET", "/metrics", "").raw),
+		return strings.Contains(string(h.do("GET", "/metrics", "", "Authorization", "Bearer "+metricsToken).raw),
 			`beckon_webhook_attempts_total{event="live_chat.visitor_responded",outcome="delivered"} 1`+"\n")
 	})
 
-	ack := `{"site":"site_a","visitor_id":"v_talk","message_id":"` + messageID + `","status":"read"}`
-	if r := h.do("POST", "/v1/ack", ack); r.status != 200 || obj(r.body["data"])["status"] != "read" {
+	ack := `{"site":"site_a","visitor_id":"v_talk","message_id":"` + messageID + `","status":"read"TOKEN}`
+	if r := h.widget("/v1/ack", "v_talk", ack); r.status != 200 || obj(r.body["data"])["status"] != "read" {
 		t.Fatalf("ack: %d %s", r.status, r.raw)
 	}
 	list := h.api("GET", "/v1/sessions/"+sessionID+"/messages", "")
 	msgs := obj(list.body["data"])["messages"].([]any)
 	if len(msgs) != 2 || obj(msgs[0])["status"] != "read" || obj(msgs[0])["rule"] != "ac-repair-offer" ||
-		obj(msgs[1])["rule"] != "follow-up-schedule" || obj(msgs[1])["status"] != "delivered" {
+		obj(msgs[1])["rule"] != "follow-up-schedule" || obj(msgs[1])["status"] != "sent" {
 		t.Fatalf("session messages: %s", list.raw)
 	}
 }
@@ -163,11 +165,12 @@ func TestConversation(t *testing.T) {
 // session takes no further proactive message.
 func TestDismissReply(t *testing.T) {
 	h := newHarness(t, "")
+	h.collect("v_no", `{"site":"site_a","visitor_id":"v_no","type":"heartbeat"TOKEN}`)
 	events, _ := h.stream("site_a", "v_no", "Origin", "https://shop.example")
 	h.visit("v_no", "https://shop.example/services/ac-repair")
 	offer := mustJSON(t, []byte(next(t, events, "the rule's message").data))
-	click := `{"site":"site_a","visitor_id":"v_no","message_id":"` + offer["message_id"].(string) + `","quick_reply":{"value":"no_thanks"}}`
-	r := h.do("POST", "/v1/reply", click, "Origin", "https://shop.example")
+	click := `{"site":"site_a","visitor_id":"v_no","message_id":"` + offer["message_id"].(string) + `","quick_reply":{"value":"no_thanks"}TOKEN}`
+	r := h.widget("/v1/reply", "v_no", click, "Origin", "https://shop.example")
 	if r.status != 202 || obj(r.body["data"])["visitor_status"] != "online" {
 		t.Fatalf("reply: %d %s", r.status, r.raw)
 	}
@@ -182,6 +185,7 @@ func TestDismissReply(t *testing.T) {
 func TestReplyAndAckErrors(t *testing.T) {
 	h := newHarness(t, "")
 	h.visit("v_r", "https://shop.example/")
+	h.visit("v_other", "https://shop.example/")
 	sent := h.api("POST", "/v1/outbound/live-chat/message",
 		`{"visitor_id":"v_r","message":"Hi","quick_replies":[{"text":"Yes","value":"yes"},{"text":"No","value":"no"}]}`)
 	id := obj(sent.body["data"])["message_id"].(string)
@@ -200,11 +204,16 @@ func TestReplyAndAckErrors(t *testing.T) {
 		{"ack with a bad status", "/v1/ack", `{"site":"site_a","visitor_id":"v_r","message_id":"` + id + `","status":"sent"}`, "invalid_request", "status", 400},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			checkError(t, h.do("POST", tc.path, tc.body), tc.status, tc.code, tc.field)
+			vid := "v_r"
+			if strings.Contains(tc.body, "v_other") {
+				vid = "v_other"
+			}
+			body := strings.TrimSuffix(tc.body, "}") + "TOKEN}" // each with the visitor's own token
+			checkError(t, h.widget(tc.path, vid, body), tc.status, tc.code, tc.field)
 		})
 	}
 	t.Run("typed reply", func(t *testing.T) {
-		r := h.do("POST", "/v1/reply", `{"site":"site_a","visitor_id":"v_r","message_id":"`+id+`","text":"Yes, I need AC repair"}`)
+		r := h.widget("/v1/reply", "v_r", `{"site":"site_a","visitor_id":"v_r","message_id":"`+id+`","text":"Yes, I need AC repair"TOKEN}`)
 		if r.status != 202 {
 			t.Fatalf("%d %s", r.status, r.raw)
 		}
@@ -220,8 +229,12 @@ func TestReplyAndAckErrors(t *testing.T) {
 func TestAttributeLimits(t *testing.T) {
 	h := newHarness(t, "limits: {max_attributes_per_visitor: 3, max_attribute_bytes_per_visitor: 100}\n")
 	identify := func(attrs string) reply {
-		return h.do("POST", "/v1/collect", `{"site":"site_a","visitor_id":"v_attr","type":"identify","attributes":`+attrs+`}`,
+		r := h.widget("/v1/collect", "v_attr", `{"site":"site_a","visitor_id":"v_attr","type":"identify","attributes":`+attrs+`TOKEN}`,
 			"Content-Type", "text/plain")
+		if tok, ok := obj(r.body["data"])["visitor_token"].(string); ok {
+			h.tokens["v_attr"] = tok
+		}
+		return r
 	}
 	if r := identify(`{"a":1,"b":2,"c":3}`); r.status != http.StatusAccepted {
 		t.Fatalf("three attributes: %d %s", r.status, r.raw)

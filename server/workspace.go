@@ -30,6 +30,7 @@ type workspace struct {
 	pipe    *pipeline.Pipeline
 	sender  *sender
 	metrics *metrics
+	ackWait time.Duration // how long an API send waits for the widget's receipt
 
 	idem keyLocks
 
@@ -41,7 +42,7 @@ type workspace struct {
 
 func newWorkspace(s *Server, wc Workspace) (*workspace, error) {
 	ws := &workspace{id: wc.ID, cfg: wc, log: s.log.With("workspace", wc.ID), clock: s.clock, store: s.store, pipe: s.pipe,
-		metrics: s.metrics}
+		metrics: s.metrics, ackWait: s.opts.AckWait}
 	ws.sender = &sender{Sender: s.pipe.Sender(wc.ID), ws: wc.ID, metrics: s.metrics, log: ws.log}
 	set, diags, err := ws.loadRules()
 	if err != nil {

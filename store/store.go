@@ -42,6 +42,12 @@ type Store interface {
 	Outbox
 	// Idempotency returns the record of an Idempotency-Key.
 	Idempotency(ws, key string) (Idempotency, error)
+	// ClaimVisitorToken records, at at, that a visitor was given its
+	// visitor token, and reports whether this call did (false: it had
+	// been given one before), in one atomic step. The record goes with
+	// the visitor when it is swept (or, if no visitor state was ever
+	// committed for it, after the visitors' retention).
+	ClaimVisitorToken(ctx context.Context, ws, visitorID string, at time.Time) (bool, error)
 	// Counts sums the per-rule counts of the hours from since's hour on
 	// (zero since: all of them), one Count per rule and name.
 	Counts(ws string, since time.Time) ([]Count, error)

@@ -29,6 +29,7 @@ const (
 	bIdempotency  = "idempotency"      // key → record (JSON)
 	bCounts       = "counts"           // hour + rule + "\x00" + name → count
 	bExpiry       = "expiry"           // kind + day + id → "": what to sweep, by day
+	bTokens       = "visitor_tokens"   // visitor id → unix seconds its token was given
 	deadCountKey  = "\x00dead"         // in bOutboxCounts: dead letters kept
 	allKey        = "\x00all"          // in bOutboxCounts: deliveries waiting in all
 )
@@ -39,6 +40,7 @@ const (
 	expSession     byte = 's'
 	expMessage     byte = 'm'
 	expIdempotency byte = 'i'
+	expToken       byte = 't'
 )
 
 var errOldFormat = errors.New("it was written by an older Beckon, whose format this one does not read; move it away to start afresh")

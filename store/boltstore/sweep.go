@@ -30,6 +30,7 @@ func (s *Store) Sweep(ctx context.Context, ws string, now time.Time, r store.Ret
 		{expSession, r.Visitors, &sw.Sessions, deleteSession},
 		{expMessage, r.Messages, &sw.Messages, deleteMessage},
 		{expIdempotency, r.Idempotency, &sw.Idempotency, deleteIdempotency},
+		{expToken, r.Visitors, new(int), deleteOrphanToken},
 	}
 	for _, k := range kinds {
 		if k.keep <= 0 {
@@ -122,9 +123,11 @@ func deleteVisitor(tx *bolt.Tx, ws, id string, cutoff time.Time) (bool, error) {
 	if err != nil || !h.lastSeen.Before(cutoff) {
 		return false, err // seen since: its newer expiry key stays
 	}
-	if t := bucket(tx, ws, bTimers); t != nil {
-		if err := t.Delete([]byte(id)); err != nil {
-			return false, err
+	for _, name := range []string{bTimers, bTokens} {
+		if ix := bucket(tx, ws, name); ix != nil {
+			if err := ix.Delete([]byte(id)); err != nil {
+				return false, err
+			}
 		}
 	}
 	return true, b.Delete([]byte(id))

@@ -38,6 +38,8 @@ func Run(t *testing.T, open Opener) {
 		{"Idempotency", idempotency},
 		{"Counts", counts},
 		{"SweepRetention", sweepRetention},
+		{"VisitorTokenClaims", visitorTokenClaims},
+		{"VisitorTokensSwept", visitorTokensSwept},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -287,3 +287,52 @@ func TestSinglePageAppRouteChangeIsAPageView(t *testing.T) {
 		t.Errorf("current page %v, want /spa/step-2 with the app's title", p)
 	}
 }
+
+// The beacon keeps the token the server gave next to the visitor id, out
+// of window.beckon, and sends it on every call; a browser that lost its
+// token cannot go on as the visitor and starts afresh as a new one.
+func TestVisitorTokenIsKeptWithTheVisitorID(t *testing.T) {
+	s := startSite(t)
+	visitorID := s.open("/")
+	const kept = `localStorage.getItem('beckon_vt') || ''`
+	s.run("the beacon keeps its token", chromedp.Poll[chromedp.Void](kept+` !== ''`, chromedp.WithPollingInterval(50*time.Millisecond)))
+	stored := eval[string](s, "the kept token", kept)
+	token, ok := strings.CutPrefix(stored, visitorID+".")
+	if !ok || len(token) < 16 {
+		t.Fatalf("kept %q, want %s.TOKEN", stored, visitorID)
+	}
+	if cookie := eval[string](s, "the cookie", `document.cookie`); !strings.Contains(cookie, "beckon_vt="+stored) {
+		t.Errorf("cookies %q lack beckon_vt=%s", cookie, stored)
+	}
+	if page := eval[string](s, "window.beckon", `JSON.stringify(window.beckon)`); strings.Contains(page, token) {
+		t.Errorf("window.beckon shows the token: %s", page)
+	}
+
+	// The next page is the same visitor: its calls carry the token.
+	if again := s.open("/pricing"); again != visitorID {
+		t.Fatalf("next page has visitor %s, want %s", again, visitorID)
+	}
+	s.until("the second page view is counted", func() error {
+		v, err := s.visitor(visitorID)
+		if err != nil || obj(v["session"])["page_views"] != 2.0 {
+			return fmt.Errorf("visitor %v, %v", v["session"], err)
+		}
+		return nil
+	})
+
+	// Without its token the id is no use: the beacon becomes a new visitor.
+	s.run("forget the token", chromedp.Evaluate[chromedp.Void](
+		`localStorage.removeItem('beckon_vt'); document.cookie = 'beckon_vt=; path=/; max-age=0'`))
+	s.run("reload", chromedp.Navigate(s.url+"/"))
+	s.run("a new visitor with a token of its own", chromedp.Poll[chromedp.Void](
+		`window.beckon && window.beckon.visitorId !== `+fmt.Sprintf("%q", visitorID)+` && (`+kept+`).indexOf(window.beckon.visitorId + '.') === 0`,
+		chromedp.WithPollingInterval(50*time.Millisecond)))
+	fresh := eval[string](s, "the new visitor id", `window.beckon.visitorId`)
+	s.until("the new visitor is known", func() error {
+		_, err := s.visitor(fresh)
+		return err
+	})
+	if v, _ := s.visitor(visitorID); obj(v["session"])["page_views"] != 2.0 {
+		t.Errorf("the old visitor changed: %v", v["session"])
+	}
+}

@@ -24,6 +24,10 @@
  * .beckon-quick-reply with data-value, .beckon-time, #beckon-input,
  * #beckon-send, and .beckon-reply (the visitor's own replies).
  *
+ * The server gives the visitor a token on its first collect; every later
+ * call carries it. It is kept next to the visitor id (localStorage and a
+ * first-party cookie, beckon_vt) and never put on window.beckon.
+ *
  * Page API: window.beckon = {visitorId, site, identify(attrs),
  * track(name, props), open(), close()}. A page may queue calls before the
  * script loads: window.beckon = window.beckon || []; beckon.push(['track', 'x']).
@@ -52,10 +56,16 @@
     const base = (me.getAttribute('data-api') ||
       new URL(me.src || location.href, location.href).origin).replace(/\/+$/, '');
 
-    // ---- visitor id: first-party, in localStorage and a cookie ----
+    // ---- visitor id and token: first-party, in localStorage and a cookie ----
+    //
+    // The id names the visitor; the token, which the server gives on the
+    // visitor's first collect, proves the calls are the visitor's own. The
+    // token is kept next to the id (as "id.token", so it is never used for
+    // another id) and is not on window.beckon.
 
-    const VID = 'beckon_vid';
+    const VID = 'beckon_vid', VTOK = 'beckon_vt';
     const okId = v => typeof v === 'string' && /^v_[\w-]{8,64}$/.test(v);
+    const okToken = t => typeof t === 'string' && /^[\w-]{16,128}$/.test(t);
 
     function randomId() {
       const a = new Uint8Array(12);
@@ -67,26 +77,46 @@
       return 'v_' + Array.from(a, b => (b < 16 ? '0' : '') + b.toString(16)).join('');
     }
 
-    function visitorId() {
+    function load(name, ok) {
       let v = null;
-      try { v = localStorage.getItem(VID); } catch (e) { /* storage blocked */ }
+      try { v = localStorage.getItem(name); } catch (e) { /* storage blocked */ }
       try {
-        if (!okId(v)) v = (d.cookie.match(/(?:^|;\s*)beckon_vid=([^;]*)/) || [])[1];
+        if (!ok(v)) v = (d.cookie.match(new RegExp('(?:^|;\\s*)' + name + '=([^;]*)')) || [])[1];
       } catch (e) { /* cookies blocked */ }
-      if (!okId(v)) v = randomId();
-      try { localStorage.setItem(VID, v); } catch (e) { /* storage blocked */ }
-      try {
-        d.cookie = VID + '=' + v + ';path=/;max-age=31536000;SameSite=Lax' +
-          (location.protocol === 'https:' ? ';Secure' : '');
-      } catch (e) { /* cookies blocked */ }
-      return v;
+      return ok(v) ? v : null;
     }
 
-    const vid = visitorId();
+    function save(name, v) {
+      try { localStorage.setItem(name, v); } catch (e) { /* storage blocked */ }
+      try {
+        d.cookie = name + '=' + v + ';path=/;max-age=31536000;SameSite=Lax' +
+          (location.protocol === 'https:' ? ';Secure' : '');
+      } catch (e) { /* cookies blocked */ }
+    }
+
+    // storedToken is the kept token of visitor v, if any.
+    function storedToken(v) {
+      const kept = load(VTOK, x => typeof x === 'string' && x.indexOf(v + '.') === 0 && okToken(x.slice(v.length + 1)));
+      return kept ? kept.slice(v.length + 1) : null;
+    }
+
+    let vid = load(VID, okId) || randomId();
+    save(VID, vid);
+    let token = storedToken(vid);
+    const held = []; // calls waiting for the visitor's first token
+    let claiming = false, started = false;
+
+    function setToken(t) {
+      if (!okToken(t) || t === token) return;
+      token = t;
+      save(VTOK, vid + '.' + t);
+      flushHeld();
+      if (started) connect();
+    }
 
     // ---- transport: JSON sent as text/plain, so no CORS preflight ----
 
-    function post(path, body) {
+    function request(path, body, then, fail) {
       try {
         const s = JSON.stringify(body);
         fetch(base + path, {
@@ -94,8 +124,62 @@
           headers: { 'Content-Type': 'text/plain' },
           body: s,
           keepalive: s.length < 32768,
-        }).catch(noop);
-      } catch (e) { /* nothing to do */ }
+        }).then(then || noop).catch(fail || noop);
+      } catch (e) { (fail || noop)(); }
+    }
+
+    // post sends a call for the visitor with its token. Until it has one,
+    // the first collect goes out alone to get it and the rest wait.
+    function post(path, body) {
+      if (token) {
+        const sent = token;
+        request(path, Object.assign({}, body, { visitor_id: vid, token }), safe(r => {
+          if (r.status === 401 && sent === token) lost();
+        }));
+      } else if (claiming || path !== '/v1/collect') {
+        if (held.length < 50) held.push([path, body]);
+      } else {
+        claim(body);
+      }
+    }
+
+    function claim(body) {
+      claiming = true;
+      request('/v1/collect', Object.assign({}, body, { visitor_id: vid }), safe(r => {
+        if (r.status === 401) return refused(body, 0);
+        claiming = false;
+        if (r.ok) r.json().then(safe(j => setToken(j && j.data && j.data.visitor_token)), noop);
+      }), () => { claiming = false; });
+    }
+
+    function flushHeld() {
+      held.splice(0).forEach(c => post(c[0], c[1]));
+    }
+
+    // refused: the id already has a token. Another tab may have just got
+    // it; failing that, this browser lost it, and starts as a new visitor.
+    function refused(body, tries) {
+      const kept = storedToken(vid);
+      if (kept) {
+        claiming = false;
+        setToken(kept);
+        return post('/v1/collect', body);
+      }
+      if (tries < 3) return setTimeout(safe(() => refused(body, tries + 1)), 1000);
+      claiming = false;
+      lost();
+    }
+
+    // lost starts afresh with a new visitor id, as if on a first visit.
+    function lost() {
+      vid = randomId();
+      token = null;
+      save(VID, vid);
+      api.visitorId = vid;
+      disconnect();
+      held.length = 0;
+      pageKey = null;
+      if (!left) pageView();
     }
 
     const makeEvent = (type, fields) => Object.assign({ site, visitor_id: vid, type }, fields);
@@ -103,11 +187,13 @@
 
     // beacon survives the page being unloaded.
     function beacon(body) {
+      if (!token) return;
+      body = Object.assign({}, body, { visitor_id: vid, token });
       try {
         const blob = new Blob([JSON.stringify(body)], { type: 'text/plain' });
         if (nav.sendBeacon(base + '/v1/collect', blob)) return;
       } catch (e) { /* fall back to fetch */ }
-      post('/v1/collect', body);
+      request('/v1/collect', body);
     }
 
     function deviceType() {
@@ -572,7 +658,7 @@ height:auto;border-radius:0}.bk-open .bk-launcher{display:none!important}}`;
       mark();
     }
 
-    const ack = (id, status) => post('/v1/ack', { site, visitor_id: vid, message_id: id, status });
+    const ack = (id, status) => post('/v1/ack', { site, message_id: id, status });
 
     function onMessage(data) {
       let p;
@@ -610,7 +696,6 @@ height:auto;border-radius:0}.bk-open .bk-launcher{display:none!important}}`;
     function reply(m, fields, shown) {
       post('/v1/reply', Object.assign({
         site,
-        visitor_id: vid,
         session_id: m ? m.sid : undefined,
         message_id: m ? m.id : undefined,
       }, fields));
@@ -660,9 +745,9 @@ height:auto;border-radius:0}.bk-open .bk-launcher{display:none!important}}`;
 
     function connect() {
       clearTimeout(retryTimer);
-      if (stream || left || typeof EventSource !== 'function') return;
+      if (stream || left || !token || typeof EventSource !== 'function') return;
       const s = new EventSource(base + '/v1/stream?site=' + encodeURIComponent(site) +
-        '&visitor_id=' + encodeURIComponent(vid));
+        '&visitor_id=' + encodeURIComponent(vid) + '&token=' + encodeURIComponent(token));
       stream = s;
       s.onopen = () => { backoff = 1000; };
       s.addEventListener('message', safe(e => onMessage(e.data)));
@@ -711,6 +796,7 @@ height:auto;border-radius:0}.bk-open .bk-launcher{display:none!important}}`;
       queued.forEach(safe(call => api[call[0]].apply(api, call.slice(1))));
       whenBody(() => {
         safe(restore)();
+        started = true;
         connect();
         settings();
       });

@@ -67,6 +67,7 @@ type server struct {
 	bin, dir, config, base string
 	cmd                    *exec.Cmd
 	log                    *os.File
+	tokens                 sync.Map // visitor id → its visitor token
 }
 
 // newServer writes the config and rules for a server listening on a free
@@ -153,8 +154,17 @@ func (s *server) call(method, path, body string, headers ...string) (int, map[st
 	return resp.StatusCode, env.Data
 }
 
+// collect reports a page view, with the visitor's token once the server
+// gave it one.
 func (s *server) collect(visitor, path string) int {
-	code, _ := s.call("POST", "/v1/collect", fmt.Sprintf(`{"site":%q,"visitor_id":%q,"type":"page_view","url":"https://shop.example%s"}`, site, visitor, path))
+	token := ""
+	if t, ok := s.tokens.Load(visitor); ok {
+		token = fmt.Sprintf(`,"token":%q`, t)
+	}
+	code, data := s.call("POST", "/v1/collect", fmt.Sprintf(`{"site":%q,"visitor_id":%q,"type":"page_view","url":"https://shop.example%s"%s}`, site, visitor, path, token))
+	if t, ok := data["visitor_token"].(string); ok {
+		s.tokens.Store(visitor, t)
+	}
 	return code
 }
 

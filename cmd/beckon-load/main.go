@@ -24,6 +24,7 @@ type config struct {
 	visitors, workers                int
 	duration                         time.Duration
 	since                            int64
+	tokens                           []string // by visitor, from the warm-up
 }
 
 func main() {
@@ -82,7 +83,7 @@ func exit(err error) {
 func run(c config) (result, error) {
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: c.workers}, Timeout: 10 * time.Second}
 	if c.mode != "fresh" {
-		if err := warm(client, c); err != nil {
+		if err := warm(client, &c); err != nil {
 			return result{}, err
 		}
 	}
@@ -121,18 +122,35 @@ func run(c config) (result, error) {
 }
 
 // warm sends every visitor a page view, so heartbeats and API sends find a
-// live session.
-func warm(client *http.Client, c config) error {
+// live session, and keeps the visitor token each first collect answers. A
+// visitor that had its token from an earlier run (401) is fine for API
+// sends, which need no token, but not for beacon events.
+func warm(client *http.Client, c *config) error {
+	c.tokens = make([]string, c.visitors)
 	for v := range c.visitors {
-		if !post(client, c.base+"/v1/collect", nil, event(c, v, "page_view")) {
-			return fmt.Errorf("warm-up page view for visitor %d failed", v)
+		var answer struct {
+			Data struct {
+				VisitorToken string `json:"visitor_token"`
+			} `json:"data"`
 		}
+		code := postFor(client, c.base+"/v1/collect", nil, event(*c, v, "page_view"), &answer)
+		switch {
+		case code == http.StatusUnauthorized && c.mode == "api":
+		case code == http.StatusUnauthorized:
+			return fmt.Errorf("visitor %d has a token from an earlier run: give this run another -prefix", v)
+		case code >= 300 || code == 0:
+			return fmt.Errorf("warm-up page view for visitor %d failed (%d)", v, code)
+		}
+		c.tokens[v] = answer.Data.VisitorToken
 	}
 	return nil
 }
 
 func event(c config, v int, typ string) map[string]any {
 	e := map[string]any{"site": c.site, "visitor_id": fmt.Sprintf("%s%d", c.prefix, v), "type": typ}
+	if v < len(c.tokens) && c.tokens[v] != "" {
+		e["token"] = c.tokens[v]
+	}
 	if typ == "page_view" {
 		e["url"] = fmt.Sprintf("http://127.0.0.1/services/ac-repair?v=%d", v)
 	}
@@ -162,6 +180,13 @@ func send(client *http.Client, c config, i int) bool {
 }
 
 func post(client *http.Client, url string, headers map[string]string, body any) bool {
+	code := postFor(client, url, headers, body, nil)
+	return code > 0 && code < 300
+}
+
+// postFor posts body, decodes the answer into answer when it is set, and
+// returns the status (0: no answer).
+func postFor(client *http.Client, url string, headers map[string]string, body, answer any) int {
 	data, _ := json.Marshal(body)
 	req, _ := http.NewRequest(http.MethodPost, url, bytes.NewReader(data))
 	req.Header.Set("Content-Type", "application/json")
@@ -170,9 +195,12 @@ func post(client *http.Client, url string, headers map[string]string, body any) 
 	}
 	resp, err := client.Do(req)
 	if err != nil {
-		return false
+		return 0
+	}
+	if answer != nil {
+		json.NewDecoder(resp.Body).Decode(answer)
 	}
 	io.Copy(io.Discard, resp.Body)
 	resp.Body.Close()
-	return resp.StatusCode < 300
+	return resp.StatusCode
 }

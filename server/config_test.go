@@ -57,8 +57,9 @@ workspaces:
 `, good, `config CFG is not valid:
   CFG:2: retention.visitors: "30 days" is not a period of an hour or more such as 30d or 72h
   CFG:2: retention.messages: "10m" is not a period of an hour or more such as 30d or 72h`},
-		{"no workspaces, bad listen", "listen: 8080\n", good, `config CFG is not valid:
+		{"no workspaces, bad listen, short metrics token", "listen: 8080\nmetrics_token: short\n", good, `config CFG is not valid:
   CFG:1: listen: "8080" is not HOST:PORT
+  CFG:2: metrics_token: the metrics token must have at least 16 characters
   CFG:1: workspaces: at least one workspace is required`},
 		{"rules that do not load", `
 workspaces:

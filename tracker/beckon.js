@@ -24,9 +24,8 @@
  * .beckon-quick-reply with data-value, .beckon-time, #beckon-input,
  * #beckon-send, and .beckon-reply (the visitor's own replies).
  *
- * The server gives the visitor a token on its first collect; every later
- * call carries it. It is kept next to the visitor id (localStorage and a
- * first-party cookie, beckon_vt) and never put on window.beckon.
+ * Calls carry the visitor token of the first collect's answer, kept next to
+ * the id (never on window.beckon).
  *
  * Page API: window.beckon = {visitorId, site, identify(attrs),
  * track(name, props), open(), close()}. A page may queue calls before the
@@ -56,12 +55,7 @@
     const base = (me.getAttribute('data-api') ||
       new URL(me.src || location.href, location.href).origin).replace(/\/+$/, '');
 
-    // ---- visitor id and token: first-party, in localStorage and a cookie ----
-    //
-    // The id names the visitor; the token, which the server gives on the
-    // visitor's first collect, proves the calls are the visitor's own. The
-    // token is kept next to the id (as "id.token", so it is never used for
-    // another id) and is not on window.beckon.
+    // ---- visitor id and token ("id.token"): localStorage and a cookie ----
 
     const VID = 'beckon_vid', VTOK = 'beckon_vt';
     const okId = v => typeof v === 'string' && /^v_[\w-]{8,64}$/.test(v);
@@ -94,16 +88,15 @@
       } catch (e) { /* cookies blocked */ }
     }
 
-    // storedToken is the kept token of visitor v, if any.
     function storedToken(v) {
-      const kept = load(VTOK, x => typeof x === 'string' && x.indexOf(v + '.') === 0 && okToken(x.slice(v.length + 1)));
-      return kept ? kept.slice(v.length + 1) : null;
+      const t = (load(VTOK, x => typeof x === 'string') || '').split('.');
+      return t[0] === v && okToken(t[1]) ? t[1] : null;
     }
 
     let vid = load(VID, okId) || randomId();
     save(VID, vid);
     let token = storedToken(vid);
-    const held = []; // calls waiting for the visitor's first token
+    const held = []; // calls waiting for the first token
     let claiming = false, started = false;
 
     function setToken(t) {
@@ -128,8 +121,8 @@
       } catch (e) { (fail || noop)(); }
     }
 
-    // post sends a call for the visitor with its token. Until it has one,
-    // the first collect goes out alone to get it and the rest wait.
+    // post sends a call with the token; without one, the first collect
+    // goes alone to get it and the rest wait.
     function post(path, body) {
       if (token) {
         const sent = token;
@@ -143,12 +136,20 @@
       }
     }
 
+    // claim: a 401 means the id has a token, which another tab may have
+    // just kept; else this browser lost it (see lost).
     function claim(body) {
       claiming = true;
       request('/v1/collect', Object.assign({}, body, { visitor_id: vid }), safe(r => {
-        if (r.status === 401) return refused(body, 0);
-        claiming = false;
-        if (r.ok) r.json().then(safe(j => setToken(j && j.data && j.data.visitor_token)), noop);
+        if (r.status !== 401) {
+          claiming = false;
+          return r.ok && r.json().then(safe(j => setToken(j.data.visitor_token)), noop);
+        }
+        setTimeout(safe(() => {
+          claiming = false;
+          setToken(storedToken(vid));
+          if (token) post('/v1/collect', body); else lost();
+        }), 1500);
       }), () => { claiming = false; });
     }
 
@@ -156,21 +157,7 @@
       held.splice(0).forEach(c => post(c[0], c[1]));
     }
 
-    // refused: the id already has a token. Another tab may have just got
-    // it; failing that, this browser lost it, and starts as a new visitor.
-    function refused(body, tries) {
-      const kept = storedToken(vid);
-      if (kept) {
-        claiming = false;
-        setToken(kept);
-        return post('/v1/collect', body);
-      }
-      if (tries < 3) return setTimeout(safe(() => refused(body, tries + 1)), 1000);
-      claiming = false;
-      lost();
-    }
-
-    // lost starts afresh with a new visitor id, as if on a first visit.
+    // lost starts afresh as a new visitor.
     function lost() {
       vid = randomId();
       token = null;

@@ -14,7 +14,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -177,29 +176,6 @@ func (h *harness) restart() {
 
 type testWriter struct{ t *testing.T }
 
-// syncBuffer is a bytes.Buffer for concurrent writers.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
-func (w testWriter) Write(b []byte) (int, error) {
-	w.t.Log(strings.TrimSpace(string(b)))
-	return len(b), nil
-}
-
 func readFile(t *testing.T, path string) string {
 	t.Helper()
 	b, err := os.ReadFile(path)
@@ -257,37 +233,6 @@ func (h *harness) api(method, path, body string, headers ...string) reply {
 func (h *harness) visit(visitorID, url string) string {
 	h.t.Helper()
 	return h.collect(visitorID, `{"site":"site_a","visitor_id":"`+visitorID+`","type":"page_view","url":"`+url+`"TOKEN}`)
-}
-
-// collect posts one event, the visitor's token put in for TOKEN, fails
-// the test unless it is accepted, and keeps the token the answer gives.
-func (h *harness) collect(visitorID, body string, headers ...string) string {
-	h.t.Helper()
-	r := h.do("POST", "/v1/collect", h.withToken(visitorID, body), append([]string{"Content-Type", "text/plain"}, headers...)...)
-	if r.status != http.StatusAccepted {
-		h.t.Fatalf("collect: %d %s", r.status, r.raw)
-	}
-	if tok, ok := obj(r.body["data"])["visitor_token"].(string); ok {
-		h.tokens[visitorID] = tok
-	}
-	return h.tokens[visitorID]
-}
-
-// withToken replaces TOKEN in a JSON body with the visitor's token field,
-// or with nothing while it has none.
-func (h *harness) withToken(visitorID, body string) string {
-	field := ""
-	if tok := h.tokens[visitorID]; tok != "" {
-		field = `,"token":"` + tok + `"`
-	}
-	return strings.ReplaceAll(body, "TOKEN", field)
-}
-
-// widget posts a reply or ack body for a visitor, its token put in for
-// TOKEN.
-func (h *harness) widget(path, visitorID, body string, headers ...string) reply {
-	h.t.Helper()
-	return h.do("POST", path, h.withToken(visitorID, body), headers...)
 }
 
 // sseEvent is one server-sent event.

@@ -135,11 +135,14 @@ func (vt *visitorTokens) check(ws, visitorID, token string) (ok, old bool) {
 	return false, false
 }
 
-func errVisitorToken(missing bool) *apiError {
-	msg := "the token is not this visitor's"
-	if missing {
-		msg = "this visitor has a token: send it as token"
-	}
+// Why a call's token is refused.
+const (
+	tokenWrong   = "the token is not this visitor's"
+	tokenMissing = "send the visitor's token as token: its first collect answered it"
+	tokenClaimed = "this visitor has a token: send it as token"
+)
+
+func errVisitorToken(msg string) *apiError {
 	return &apiError{Status: http.StatusUnauthorized, Code: "invalid_visitor_token", Field: "token", Message: msg}
 }
 
@@ -152,21 +155,21 @@ func (vt *visitorTokens) authorize(ws, visitorID, token string, mayClaim bool) (
 		ok, old := vt.check(ws, visitorID, token)
 		switch {
 		case !ok:
-			return "", errVisitorToken(false)
+			return "", errVisitorToken(tokenWrong)
 		case old:
 			return vt.current(ws, visitorID), nil
 		}
 		return "", nil
 	}
 	if !mayClaim {
-		return "", errVisitorToken(true)
+		return "", errVisitorToken(tokenMissing)
 	}
 	claimed, err := vt.store.ClaimVisitorToken(context.Background(), ws, visitorID, vt.now())
 	if err != nil {
 		return "", err
 	}
 	if !claimed {
-		return "", errVisitorToken(true)
+		return "", errVisitorToken(tokenClaimed)
 	}
 	return vt.current(ws, visitorID), nil
 }

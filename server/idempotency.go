@@ -44,14 +44,14 @@ func (s *Server) idempotent(w http.ResponseWriter, r *http.Request, ws *workspac
 	}
 	hash := requestHash(req)
 	unlock := ws.idem.lock(key) // a concurrent retry waits for the first to finish
-	defer unlock()
 	rec, err := ws.idemRecord(key)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	if rec != nil {
-		s.replay(w, r, ws, rec, hash)
+	if err != nil || rec != nil {
+		unlock()
+		if err != nil {
+			s.fail(w, r, err)
+		} else {
+			s.replay(w, r, ws, rec, hash)
+		}
 		return
 	}
 	first := store.Idempotency{Key: key, RequestHash: hash, Created: s.clock.Now().UTC()}
@@ -59,15 +59,31 @@ func (s *Server) idempotent(w http.ResponseWriter, r *http.Request, ws *workspac
 		first.MessageID = m.ID
 		b.Idempotency = append(b.Idempotency, first)
 	})
-	if status == http.StatusOK {
-		full := first
-		full.Status, full.Body = status, body
-		if err := ws.store.Commit(context.Background(), &store.Batch{Workspace: ws.id, Idempotency: []store.Idempotency{full}}); err != nil {
+	writeBody(w, status, body)
+	if status != http.StatusOK {
+		unlock()
+		return
+	}
+	full := first
+	full.Status, full.Body = status, body
+	s.saveAnswer(ws, full, unlock)
+}
+
+// saveAnswer stores the answer with its key after the answer is written:
+// the message and the key were committed together before it, so a retry
+// in between (which waits for the key's lock, held until this is done) or
+// after a crash still finds the key and sends nothing.
+func (s *Server) saveAnswer(ws *workspace, full store.Idempotency, unlock func()) {
+	s.answers.Add(1)
+	go func() {
+		defer s.answers.Done()
+		defer unlock()
+		err := ws.store.Commit(context.Background(), &store.Batch{Workspace: ws.id, Idempotency: []store.Idempotency{full}})
+		if err != nil {
 			// The first write holds the message id: a retry rebuilds the answer.
 			ws.log.Error("save Idempotency-Key answer", "err", err)
 		}
-	}
-	writeBody(w, status, body)
+	}()
 }
 
 func (s *Server) replay(w http.ResponseWriter, r *http.Request, ws *workspace, rec *store.Idempotency, hash string) {

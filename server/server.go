@@ -82,6 +82,7 @@ type Server struct {
 
 	cancel     context.CancelFunc
 	background sync.WaitGroup
+	answers    sync.WaitGroup // Idempotency-Key answers being saved
 	endOnce    sync.Once
 	ending     chan struct{} // closed when streams must end
 }
@@ -219,6 +220,7 @@ func (s *Server) Close() error {
 		s.cancel()
 	}
 	s.background.Wait()
+	s.answers.Wait()
 	var errs []error
 	for _, ws := range s.order {
 		if err := ws.eng.Close(); err != nil {

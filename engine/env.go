@@ -9,20 +9,22 @@ import (
 
 // env builds the expression environment for an evaluation of v at t. It
 // shares v's maps and slices rather than copying them: rules only read.
-func (v *visitorState) env(t time.Time, ev *tracker.Event, set *rules.Set) rules.Env {
-	v.evalAt, v.evalSet = t, set
-	if v.visitedFn == nil {
-		v.visitedFn = func(glob string) bool {
-			for _, p := range v.Session.Pages {
+// Its functions are the scratch's, which read the evaluation's visitor,
+// time and rule set from it.
+func (v *visitorState) env(sc *scratch, t time.Time, ev *tracker.Event, set *rules.Set) rules.Env {
+	sc.visitor, sc.at, sc.set = v, t, set
+	if sc.visited == nil {
+		sc.visited = func(glob string) bool {
+			for _, p := range sc.visitor.Session.Pages {
 				if rules.MatchGlob(glob, p) {
 					return true
 				}
 			}
 			return false
 		}
-		v.openFn = func(name string) bool {
-			s := v.evalSet.Schedules[name]
-			return s != nil && s.Open(v.evalAt)
+		sc.open = func(name string) bool {
+			s := sc.set.Schedules[name]
+			return s != nil && s.Open(sc.at)
 		}
 	}
 	s, p := &v.Session, &v.Page
@@ -45,8 +47,8 @@ func (v *visitorState) env(t time.Time, ev *tracker.Event, set *rules.Set) rules
 		},
 		Now:     t.UTC(),
 		Lists:   set.Lists,
-		Visited: v.visitedFn,
-		Open:    v.openFn,
+		Visited: sc.visited,
+		Open:    sc.open,
 	}
 	if ev == nil {
 		env.Event.Type = "timer"

@@ -16,19 +16,28 @@ import (
 	"github.com/beckonhq/beckon/tracker"
 )
 
-// scratch is what one evaluation borrows: an expr VM, two index lists and
-// room for the environment the index reads.
+// scratch is what one evaluation borrows: an expr VM, two index lists,
+// room for the environment the index reads, and the environment's
+// functions, which read the visitor, time and rule set being evaluated.
 type scratch struct {
 	vm    vm.VM
 	cands []int // rules that may send
 	list  []int // rules to run
 	env   rules.Env
+
+	visitor       *visitorState
+	at            time.Time
+	set           *rules.Set
+	visited, open func(string) bool
 }
 
 var scratches = sync.Pool{New: func() any { return new(scratch) }}
 
-func getScratch() *scratch   { return scratches.Get().(*scratch) }
-func putScratch(sc *scratch) { scratches.Put(sc) }
+func getScratch() *scratch { return scratches.Get().(*scratch) }
+func putScratch(sc *scratch) {
+	sc.visitor, sc.set = nil, nil
+	scratches.Put(sc)
+}
 
 // block is a set of reasons a ready rule may not send.
 type block uint8
@@ -118,7 +127,7 @@ func (e *Engine) evaluate(ent *entry, t time.Time, ev *tracker.Event) (*message.
 	v.syncRefs(set, l.gen)
 	sc := getScratch()
 	defer putScratch(sc)
-	env := v.env(t, ev, set)
+	env := v.env(sc, t, ev, set)
 	v.Score = model.Value(&sc.vm, env)
 	env.Visitor.EngagementScore = v.Score
 	var boxed any = env
@@ -127,7 +136,7 @@ func (e *Engine) evaluate(ent *entry, t time.Time, ev *tracker.Event) (*message.
 
 	var tr *Evaluation
 	if e.opts.Trace != nil {
-		tr = newEvaluation(v, t, env, model.Explain(&sc.vm, boxed), len(set.Rules))
+		tr = newEvaluation(v, t, env, model.Explain(&sc.vm, boxed), set)
 		defer e.opts.Trace(tr)
 	}
 	cands := sc.cands[:0]

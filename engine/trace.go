@@ -33,14 +33,14 @@ type RuleOutcome struct {
 	Reason string // empty when it sent
 }
 
-func newEvaluation(v *visitorState, t time.Time, env rules.Env, score scoring.Score, n int) *Evaluation {
+func newEvaluation(v *visitorState, t time.Time, env rules.Env, score scoring.Score, set *rules.Set) *Evaluation {
 	ev := &Evaluation{
 		VisitorID: v.ID, SessionID: v.Session.ID, SessionStart: v.Session.Start, Time: t,
 		Event: env.Event.Type, EventName: env.Event.Name,
 		Status: env.Visitor.Status, Score: score,
-		Rules: make([]RuleOutcome, n),
+		Rules: make([]RuleOutcome, len(set.Rules)),
 	}
-	for i, r := range v.evalSet.Rules {
+	for i, r := range set.Rules {
 		ev.Rules[i].Rule = r.Name
 	}
 	return ev

@@ -61,12 +61,6 @@ type visitorState struct {
 	// same however many rules there are.
 	refs []ruleRef
 	gen  int
-	// The environment's functions, made once per visitor; they read the
-	// evaluation's time and rule set from evalAt and evalSet.
-	visitedFn func(string) bool
-	openFn    func(string) bool
-	evalAt    time.Time
-	evalSet   *rules.Set
 }
 
 // ruleRef is a rule's state with the rule's index in the set.

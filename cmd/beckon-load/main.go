@@ -23,6 +23,8 @@ type config struct {
 	prefix, data                     string
 	visitors, workers                int
 	duration                         time.Duration
+	rate                             int  // requests per second, open loop (0: closed loop)
+	idem                             bool // API sends carry an Idempotency-Key
 	since                            int64
 	tokens                           []string // by visitor, from the warm-up
 }
@@ -32,7 +34,8 @@ func main() {
 	flag.StringVar(&c.base, "url", "http://127.0.0.1:8080", "server base URL")
 	flag.StringVar(&c.site, "site", "site_demo", "site key for /v1/collect")
 	flag.StringVar(&c.mode, "mode", "collect", "collect (beacon events), fresh (page views of new visitors), api (outbound messages),\n"+
-		"fill (store -visitors visitors in -data, as if seen two days ago) or ready (time until the server answers)")
+		"fill (store -visitors visitors in -data, as if seen two days ago), footprint (heap and data file per visitor\n"+
+		"of -visitors visitors in -data) or ready (time until the server answers)")
 	flag.StringVar(&c.prefix, "prefix", "load_", "visitor ids are this prefix and a number")
 	flag.StringVar(&c.data, "data", "", "data directory (mode fill)")
 	flag.Int64Var(&c.since, "since", 0, "Unix ns the server was started at (mode ready)")
@@ -41,12 +44,17 @@ func main() {
 	flag.IntVar(&c.visitors, "visitors", 1000, "distinct visitors")
 	flag.IntVar(&c.workers, "workers", 50, "concurrent connections")
 	flag.DurationVar(&c.duration, "duration", 10*time.Second, "how long to run")
+	flag.IntVar(&c.rate, "rate", 0, "open loop: start this many requests a second whatever the answers (latency counts from\n"+
+		"each request's due time); 0 runs a closed loop of -workers connections")
+	flag.BoolVar(&c.idem, "idempotency", false, "API sends carry an Idempotency-Key (mode api)")
 	flag.Parse()
 	switch {
 	case c.mode == "fill" && c.data != "":
 		exit(fill(c))
 	case c.mode == "ready" && c.since > 0:
 		exit(ready(c))
+	case c.mode == "footprint" && c.data != "":
+		exit(footprint(c))
 	case c.mode == "collect", c.mode == "fresh", c.mode == "api" && c.key != "":
 	default:
 		fmt.Fprintln(os.Stderr, "beckon-load: -mode collect or fresh; -mode api with -key; -mode fill with -data; -mode ready with -since")
@@ -81,7 +89,11 @@ func exit(err error) {
 }
 
 func run(c config) (result, error) {
-	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: c.workers}, Timeout: 10 * time.Second}
+	conns := c.workers
+	if c.rate > 0 {
+		conns = max(c.workers, 512)
+	}
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: conns}, Timeout: 10 * time.Second}
 	if c.mode != "fresh" {
 		if err := warm(client, &c); err != nil {
 			return result{}, err
@@ -89,26 +101,14 @@ func run(c config) (result, error) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), c.duration)
 	defer cancel()
-	var requests, errors atomic.Int64
-	lat := make([][]time.Duration, c.workers)
-	var wg sync.WaitGroup
 	began := time.Now()
-	for w := range c.workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := w; ctx.Err() == nil; i += c.workers {
-				t0 := time.Now()
-				ok := send(client, c, i)
-				lat[w] = append(lat[w], time.Since(t0))
-				requests.Add(1)
-				if !ok {
-					errors.Add(1)
-				}
-			}
-		}()
+	var lat [][]time.Duration
+	var errors int64
+	if c.rate > 0 {
+		lat, errors = openLoop(ctx, client, c, conns)
+	} else {
+		lat, errors = closedLoop(ctx, client, c)
 	}
-	wg.Wait()
 	all := slices.Concat(lat...)
 	slices.Sort(all)
 	pct := func(p float64) time.Duration {
@@ -117,8 +117,70 @@ func run(c config) (result, error) {
 		}
 		return all[int(p*float64(len(all)-1))]
 	}
-	return result{mode: c.mode, requests: requests.Load(), errors: errors.Load(), elapsed: time.Since(began),
+	mode := c.mode
+	if c.rate > 0 {
+		mode += fmt.Sprintf(" open-loop@%d/s", c.rate)
+	}
+	if c.idem {
+		mode += " idempotency"
+	}
+	return result{mode: mode, requests: int64(len(all)), errors: errors, elapsed: time.Since(began),
 		p50: pct(0.5), p90: pct(0.9), p99: pct(0.99), mx: pct(1)}, nil
+}
+
+// closedLoop runs c.workers connections, each sending its next request as
+// soon as the last is answered.
+func closedLoop(ctx context.Context, client *http.Client, c config) ([][]time.Duration, int64) {
+	var errors atomic.Int64
+	lat := make([][]time.Duration, c.workers)
+	var wg sync.WaitGroup
+	for w := range c.workers {
+		wg.Go(func() {
+			for i := w; ctx.Err() == nil; i += c.workers {
+				t0 := time.Now()
+				if !send(client, c, i) {
+					errors.Add(1)
+				}
+				lat[w] = append(lat[w], time.Since(t0))
+			}
+		})
+	}
+	wg.Wait()
+	return lat, errors.Load()
+}
+
+// openLoop starts requests at c.rate a second on up to conns connections;
+// a request's latency counts from when it was due, so a slow answer that
+// delays the ones behind it shows in their latency too.
+func openLoop(ctx context.Context, client *http.Client, c config, conns int) ([][]time.Duration, int64) {
+	type due struct {
+		i  int
+		at time.Time
+	}
+	jobs := make(chan due, conns)
+	var errors atomic.Int64
+	lat := make([][]time.Duration, conns)
+	var wg sync.WaitGroup
+	for w := range conns {
+		wg.Go(func() {
+			for j := range jobs {
+				if !send(client, c, j.i) {
+					errors.Add(1)
+				}
+				lat[w] = append(lat[w], time.Since(j.at))
+			}
+		})
+	}
+	interval := time.Second / time.Duration(c.rate)
+	start := time.Now()
+	for i := 0; ctx.Err() == nil; i++ {
+		at := start.Add(time.Duration(i) * interval)
+		time.Sleep(time.Until(at))
+		jobs <- due{i, at}
+	}
+	close(jobs)
+	wg.Wait()
+	return lat, errors.Load()
 }
 
 // warm sends every visitor a page view, so heartbeats and API sends find a
@@ -127,7 +189,21 @@ func run(c config) (result, error) {
 // sends, which need no token, but not for beacon events.
 func warm(client *http.Client, c *config) error {
 	c.tokens = make([]string, c.visitors)
-	for v := range c.visitors {
+	errs := make(chan error, c.workers)
+	for w := range c.workers {
+		go func() { errs <- warmSome(client, c, w) }()
+	}
+	for range c.workers {
+		if err := <-errs; err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// warmSome warms every visitor whose number is w modulo c.workers.
+func warmSome(client *http.Client, c *config, w int) error {
+	for v := w; v < c.visitors; v += c.workers {
 		var answer struct {
 			Data struct {
 				VisitorToken string `json:"visitor_token"`
@@ -167,6 +243,9 @@ func send(client *http.Client, c config, i int) bool {
 			"options": map[string]any{"override_frequency_cap": true},
 		}
 		h := map[string]string{"Authorization": "Bearer " + c.key, "X-Workspace-ID": c.workspace}
+		if c.idem {
+			h["Idempotency-Key"] = fmt.Sprintf("%s%d-%d", c.prefix, i, time.Now().UnixNano())
+		}
 		return post(client, c.base+"/v1/outbound/live-chat/message", h, body)
 	}
 	if c.mode == "fresh" {

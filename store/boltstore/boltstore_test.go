@@ -6,9 +6,12 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/beckonhq/beckon/message"
 	"github.com/beckonhq/beckon/store"
 	"github.com/beckonhq/beckon/store/storetest"
 	bolt "go.etcd.io/bbolt"
@@ -24,7 +27,7 @@ func TestConformance(t *testing.T) {
 	})
 }
 
-func open(t *testing.T, path string) *Store {
+func open(t testing.TB, path string) *Store {
 	t.Helper()
 	s, err := Open(path, Options{})
 	if err != nil {
@@ -120,5 +123,45 @@ func TestCompact(t *testing.T) {
 	defer s.Close()
 	if v, err := s.Visitor("ws", "keep"); err != nil || string(v.Data) != "k" {
 		t.Fatalf("after compact: %+v, %v", v, err)
+	}
+}
+
+// BenchmarkSendCommit is the commit of one API send (the visitor's state
+// and the message record, synced): one at a time, then from 100 senders
+// at once, whose commits share disk syncs.
+func BenchmarkSendCommit(b *testing.B) {
+	for _, senders := range []int{1, 100} {
+		b.Run(fmt.Sprintf("senders=%d", senders), func(b *testing.B) {
+			s := open(b, filepath.Join(b.TempDir(), "beckon.db"))
+			defer s.Close()
+			var n atomic.Int64
+			commit := func() {
+				i := n.Add(1)
+				id := fmt.Sprint("v", i)
+				err := s.Commit(ctx, &store.Batch{Workspace: "ws",
+					Visitors: []store.Visitor{{ID: id, Version: 1, LastSeen: time.Now(), Data: make([]byte, 600)}},
+					Messages: []message.Record{{Message: message.Message{ID: fmt.Sprint("m", i), VisitorID: id, SessionID: "s" + id,
+						Message: "hi"}, Status: message.StatusSent, SentAt: time.Now()}}})
+				if err != nil {
+					b.Error(err)
+				}
+			}
+			if senders == 1 {
+				for range b.N {
+					commit()
+				}
+				return
+			}
+			var wg sync.WaitGroup
+			per := (b.N + senders - 1) / senders
+			for range senders {
+				wg.Go(func() {
+					for range per {
+						commit()
+					}
+				})
+			}
+			wg.Wait()
+		})
 	}
 }

@@ -192,16 +192,18 @@ func (e *Engine) setRules(set *rules.Set) {
 		gen = old.gen + 1
 	}
 	e.loaded.Store(&loaded{set: set, model: scoring.For(set, e.log), index: newRuleIndex(set), gen: gen,
-		failed: make([]atomic.Bool, len(set.Rules))})
+		failed: make([]atomic.Bool, len(set.Rules)), readsQuery: set.ReadsPageQuery()})
 }
 
 // loaded is one rule set with what is derived from it; a reload swaps it
 // whole, so an evaluation sees one consistent set.
 type loaded struct {
-	set   *rules.Set
-	model *scoring.Model
-	index *ruleIndex
-	gen   int
+	// readsQuery: some expression may read page.query, so it is built.
+	readsQuery bool
+	set        *rules.Set
+	model      *scoring.Model
+	index      *ruleIndex
+	gen        int
 	// failed marks the rules whose when has failed with this set, so that
 	// a failure is logged as a warning once, not at every event.
 	failed []atomic.Bool

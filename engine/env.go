@@ -11,7 +11,8 @@ import (
 // shares v's maps and slices rather than copying them: rules only read.
 // Its functions are the scratch's, which read the evaluation's visitor,
 // time and rule set from it.
-func (v *visitorState) env(sc *scratch, t time.Time, ev *tracker.Event, set *rules.Set) rules.Env {
+func (v *visitorState) env(sc *scratch, t time.Time, ev *tracker.Event, l *loaded) rules.Env {
+	set := l.set
 	sc.visitor, sc.at, sc.set = v, t, set
 	if sc.visited == nil {
 		sc.visited = func(glob string) bool {
@@ -30,7 +31,7 @@ func (v *visitorState) env(sc *scratch, t time.Time, ev *tracker.Event, set *rul
 	s, p := &v.Session, &v.Page
 	env := rules.Env{
 		Page: rules.PageEnv{
-			URL: p.URL, Path: p.Path, Host: p.Host, Query: p.Query, Title: p.Title, Referrer: p.Referrer,
+			URL: p.URL, Path: p.Path, Host: p.Host, Title: p.Title, Referrer: p.Referrer,
 			TimeOnPage: v.TimeOnPage(t), ScrollDepth: p.ScrollDepth,
 		},
 		Session: rules.SessionEnv{
@@ -49,6 +50,9 @@ func (v *visitorState) env(sc *scratch, t time.Time, ev *tracker.Event, set *rul
 		Lists:   set.Lists,
 		Visited: sc.visited,
 		Open:    sc.open,
+	}
+	if l.readsQuery {
+		env.Page.Query = p.QueryMap()
 	}
 	if ev == nil {
 		env.Event.Type = "timer"

@@ -127,7 +127,7 @@ func (e *Engine) evaluate(ent *entry, t time.Time, ev *tracker.Event) (*message.
 	v.syncRefs(set, l.gen)
 	sc := getScratch()
 	defer putScratch(sc)
-	env := v.env(sc, t, ev, set)
+	env := v.env(sc, t, ev, l)
 	v.Score = model.Value(&sc.vm, env)
 	env.Visitor.EngagementScore = v.Score
 	var boxed any = env

@@ -1,6 +1,7 @@
 package engine_test
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -297,4 +298,21 @@ func heartbeatOffsets(t *testing.T, r run) []string {
 		t.Fatal(err)
 	}
 	return got
+}
+
+// page.query holds the current page's query, each key with its first
+// value, in conditions and templates alike.
+func TestPageQuery(t *testing.T) {
+	src := strings.Replace(fileWith("min_wait: 0s", rule("promo", `page.query.promo == "spring"`)),
+		"message: hello from promo", `message: "Code {{ page.query.promo }} applied"`, 1)
+	set := mustSet(t, src)
+	sent, err := journey.Run(set, journeyOf(t, run{events: []journey.Event{
+		page("0s", "/a?x=1"), page("10s", "/b?promo=spring&promo=other"),
+	}}), journey.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := describe(sent); len(got) != 1 || got[0] != "10s promo" || sent[0].Message.Message != "Code spring applied" {
+		t.Fatalf("sent %v (%+v)", got, sent)
+	}
 }

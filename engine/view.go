@@ -29,7 +29,7 @@ func (e *Engine) Visitor(id string) (*VisitorSnapshot, error) {
 		sc := getScratch()
 		defer putScratch(sc)
 		snap = &VisitorSnapshot{Visitor: v.copyVisitor(), Time: now, Status: v.Status(now),
-			SessionEnded: v.SessionEnded(now), Score: l.model.Explain(&sc.vm, v.env(sc, now, nil, l.set))}
+			SessionEnded: v.SessionEnded(now), Score: l.model.Explain(&sc.vm, v.env(sc, now, nil, l))}
 		return nil
 	})
 	return snap, err

@@ -249,7 +249,7 @@ func (v *visitorState) copyVisitor() tracker.Visitor {
 	c := v.Visitor
 	c.Attributes = copyJSON(v.Attributes).(map[string]any)
 	c.Session.Pages = slices.Clone(v.Session.Pages)
-	c.Page.Query = maps.Clone(v.Page.Query)
+	c.Page.Query = maps.Clone(v.Page.QueryMap())
 	return c
 }
 

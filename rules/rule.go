@@ -5,7 +5,10 @@
 // nothing.
 package rules
 
-import "time"
+import (
+	"strings"
+	"time"
+)
 
 // Frequency says how often one rule may send to a visitor.
 type Frequency string
@@ -110,4 +113,34 @@ type Signal struct {
 	Name   string
 	Value  *Expr
 	Weight float64
+}
+
+// ReadsPageQuery reports whether any expression of the set (conditions,
+// templates, scoring signals) may read page.query, so that the engine
+// builds it only for sets that do.
+func (s *Set) ReadsPageQuery() bool {
+	reads := func(src string) bool { return strings.Contains(src, "query") }
+	for _, r := range s.Rules {
+		if reads(r.When.Source) || reads(r.Message.Source) {
+			return true
+		}
+		for _, p := range r.Personalization {
+			if reads(p.Value.Source) {
+				return true
+			}
+		}
+		for _, q := range r.QuickReplies {
+			if reads(q.Text.Source) {
+				return true
+			}
+		}
+	}
+	if s.Scoring != nil {
+		for _, sig := range s.Scoring.Signals {
+			if reads(sig.Value.Source) {
+				return true
+			}
+		}
+	}
+	return false
 }

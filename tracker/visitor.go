@@ -147,16 +147,20 @@ func (v *Visitor) Apply(ev *Event, newSession func() string) bool {
 	return started
 }
 
+// viewPage makes the event's page the current one. The page's query is
+// not kept apart from its URL (Page.QueryMap reads it back): most visitors
+// have one, and few rules read it.
 func (v *Visitor) viewPage(ev *Event) {
 	p := ParseURL(ev.URL)
 	p.Title, p.Referrer, p.ViewedAt = ev.Title, ev.Referrer, ev.Time
-	v.Page = p
 	s := &v.Session
 	if s.PageViews == 0 {
 		s.LandingPage, s.Referrer = p.Path, ev.Referrer
 		q := p.Query
 		s.UTM = UTM{Source: q["utm_source"], Medium: q["utm_medium"], Campaign: q["utm_campaign"], Term: q["utm_term"], Content: q["utm_content"]}
 	}
+	p.Query = nil
+	v.Page = p
 	s.PageViews++
 	if len(s.Pages) >= maxPages {
 		s.Pages = s.Pages[1:]
@@ -184,6 +188,15 @@ func ParseURL(raw string) Page {
 		}
 	}
 	return p
+}
+
+// QueryMap is the page's query, each key with its first value (nil when it
+// has none).
+func (p *Page) QueryMap() map[string]string {
+	if p.Query != nil || p.URL == "" {
+		return p.Query
+	}
+	return ParseURL(p.URL).Query
 }
 
 // Status is the visitor's presence at t: offline before any event, after

@@ -17,6 +17,11 @@ import (
 // and each (8 bytes, Unix ns), then Data.
 const headerFixed = 8 + 8 + 8
 
+// visitorFill is how full a page of visitors is left when it splits:
+// fuller than bbolt's default (half), since visitors are mostly added
+// and rewritten in place, rarely deleted.
+const visitorFill = 0.9
+
 func encodeVisitor(v *store.Visitor) []byte {
 	b := make([]byte, 0, headerFixed+2+len(v.SessionID)+len(v.Data))
 	b = binary.BigEndian.AppendUint64(b, v.Version)
@@ -92,6 +97,7 @@ func putVisitor(tx *bolt.Tx, ws string, v *store.Visitor) (bool, error) {
 	if err != nil {
 		return false, err
 	}
+	b.FillPercent = visitorFill
 	var old header
 	if raw := b.Get([]byte(v.ID)); raw != nil {
 		if old, err = decodeHeader(raw); err != nil {

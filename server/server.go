@@ -104,6 +104,7 @@ func New(opts Options) (*Server, error) {
 		return nil, err
 	}
 	s.tokens = &visitorTokens{keys: keys, store: s.store, now: s.clock.Now}
+	s.tokens.initMACs()
 	s.limits = s.cfg.Limits.withDefaults()
 	s.apiLimit = newLimiter(s.limits.APIPerSecond, s.limits.APIBurst, s.clock.Now)
 	s.publicLimit = newLimiter(s.limits.CollectPerSecond, s.limits.CollectBurst, s.clock.Now)

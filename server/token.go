@@ -11,12 +11,14 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"hash"
 	"io/fs"
 	"log/slog"
 	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/beckonhq/beckon/store"
@@ -39,6 +41,26 @@ type visitorTokens struct {
 	keys  [][]byte // keys[0] signs
 	store store.Store
 	now   func() time.Time
+	// macs are HMACs ready to use, by key: making one costs more than
+	// signing with it.
+	macs []sync.Pool
+}
+
+// mac returns a reset HMAC under key i; put it back in macs[i] after use.
+func (vt *visitorTokens) mac(i int) hash.Hash {
+	if vt.macs == nil {
+		return hmac.New(sha256.New, vt.keys[i])
+	}
+	h, _ := vt.macs[i].Get().(hash.Hash)
+	if h == nil {
+		return hmac.New(sha256.New, vt.keys[i])
+	}
+	h.Reset()
+	return h
+}
+
+func (vt *visitorTokens) initMACs() {
+	vt.macs = make([]sync.Pool, len(vt.keys))
 }
 
 // loadTokenKeys reads the key file, making it (mode 0600) on the first
@@ -110,15 +132,24 @@ func parseTokenKeys(path string, data []byte) ([][]byte, error) {
 	return keys, nil
 }
 
-func (vt *visitorTokens) sign(key []byte, ws, visitorID string) string {
-	mac := hmac.New(sha256.New, key)
-	mac.Write([]byte(ws + "\x00" + visitorID))
-	return base64.RawURLEncoding.EncodeToString(mac.Sum(nil))
+// sign writes the token of a visitor under key i into buf.
+func (vt *visitorTokens) sign(i int, ws, visitorID string, buf *[tokenLen]byte) {
+	mac := vt.mac(i)
+	mac.Write([]byte(ws))
+	mac.Write([]byte{0})
+	mac.Write([]byte(visitorID))
+	var sum [sha256.Size]byte
+	base64.RawURLEncoding.Encode(buf[:], mac.Sum(sum[:0]))
+	if vt.macs != nil {
+		vt.macs[i].Put(mac)
+	}
 }
 
 // current is the token of a visitor under the signing key.
 func (vt *visitorTokens) current(ws, visitorID string) string {
-	return vt.sign(vt.keys[0], ws, visitorID)
+	var buf [tokenLen]byte
+	vt.sign(0, ws, visitorID, &buf)
+	return string(buf[:])
 }
 
 // check reports whether token is the visitor's under any key, and whether
@@ -127,8 +158,10 @@ func (vt *visitorTokens) check(ws, visitorID, token string) (ok, old bool) {
 	if len(token) != tokenLen {
 		return false, false
 	}
-	for i, key := range vt.keys {
-		if hmac.Equal([]byte(token), []byte(vt.sign(key, ws, visitorID))) {
+	var buf [tokenLen]byte
+	for i := range vt.keys {
+		vt.sign(i, ws, visitorID, &buf)
+		if hmac.Equal([]byte(token), buf[:]) {
 			return true, i > 0
 		}
 	}

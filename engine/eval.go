@@ -187,38 +187,6 @@ func (e *Engine) evaluate(ent *entry, t time.Time, ev *tracker.Event) (*message.
 	return nil, nil
 }
 
-// toRun lists, in rule order, the rules to evaluate: the live ones (see
-// rules/static.go) whose dynamic guards hold. The live ones are found
-// again after any event but a heartbeat, a send or a reload; at heartbeats
-// and timers the visitor's list of them is used as it is.
-func (e *Engine) toRun(v *visitorState, l *loaded, sc *scratch, ev *tracker.Event, env any) []int {
-	if !v.liveOK || v.liveGen != l.gen || (ev != nil && ev.Type != tracker.Heartbeat) {
-		v.live = v.live[:0]
-		sc.list = l.index.candidates(&sc.env, sc.list)
-		for _, i := range sc.list {
-			when := l.set.Rules[i].When
-			st := when.Static
-			if when.WhollyStatic {
-				st = when
-			}
-			if st != nil {
-				if ok, err := st.Bool(&sc.vm, env); err == nil && !ok {
-					continue // an error is left to the full condition, which reports it
-				}
-			}
-			v.live = append(v.live, int32(i))
-		}
-		v.liveOK, v.liveGen = true, l.gen
-	}
-	list := sc.list[:0]
-	for _, i := range v.live {
-		if allHold(l.index.dynamic[i], &sc.env) {
-			list = append(list, int(i))
-		}
-	}
-	return list
-}
-
 // ready evaluates rule i: its condition, pending and fired state, and
 // whether anything blocks it. It reports whether the rule may send.
 func (e *Engine) ready(ent *entry, sc *scratch, set *rules.Set, i int, t time.Time, status string, env any, tr *Evaluation) bool {
@@ -307,65 +275,4 @@ func byPriority(set *rules.Set, cands []int) {
 			cands[j], cands[j-1] = cands[j-1], cands[j]
 		}
 	}
-}
-
-// render builds rule r's message; any template error means no message.
-// It also returns the values that printed nothing inside a sentence.
-func (e *Engine) render(sc *scratch, r *rules.Rule, v *visitorState, env rules.Env, t time.Time) (*message.Message, []string, error) {
-	tenv := &rules.TemplateEnv{Env: env}
-	var empty []string
-	run := func(tmpl *rules.Template, field string) (string, error) {
-		s, segs, err := tmpl.RenderChecked(&sc.vm, tenv)
-		if err != nil {
-			return "", fmt.Errorf("%s: %w", field, err)
-		}
-		for _, seg := range segs {
-			empty = append(empty, field+": "+seg+" printed nothing")
-		}
-		return s, nil
-	}
-	var pers map[string]any
-	if len(r.Personalization) > 0 {
-		pers = make(map[string]any, len(r.Personalization))
-		for _, p := range r.Personalization {
-			s, err := run(p.Value, "personalization."+p.Key)
-			if err != nil {
-				return nil, nil, err
-			}
-			pers[p.Key] = s
-		}
-	}
-	tenv.Personalization = pers
-	text, err := run(r.Message, "message")
-	if err != nil {
-		return nil, nil, err
-	}
-	qrs := make([]message.QuickReply, len(r.QuickReplies))
-	for i, q := range r.QuickReplies {
-		label, err := run(q.Text, fmt.Sprintf("quick_replies[%d].text", i))
-		if err != nil {
-			return nil, nil, err
-		}
-		qrs[i] = message.QuickReply{Text: label, Value: q.Value, Action: q.Action}
-	}
-	return &message.Message{
-		ID: e.opts.NewID("msg"), VisitorID: v.ID, SessionID: v.Session.ID, Rule: r.Name,
-		Message:         text,
-		Trigger:         &message.Trigger{Type: r.Trigger, PageURL: v.Page.URL, TimeOnPage: env.Page.TimeOnPage},
-		Personalization: pers, QuickReplies: qrs, Options: r.Options, AssistantID: r.AssistantID,
-		Time: t, VisitorStatus: env.Visitor.Status, EngagementScore: env.Visitor.EngagementScore,
-	}, empty, nil
-}
-
-// sendRule records rule i's send in the visitor's state and commits it
-// with the message; the send counts once the commit succeeded.
-func (e *Engine) sendRule(ent *entry, set *rules.Set, i int, msg *message.Message) error {
-	err := e.commitSend(ent, msg, func(v *visitorState) {
-		rs := v.state(set, i)
-		rs.Fired, rs.SentSession, rs.SentEver, rs.LastSent = true, v.Session.ID, true, msg.Time
-	}, nil)
-	if err == nil {
-		e.counts.add(set.Rules[i].Name, countSent, msg.Time)
-	}
-	return err
 }

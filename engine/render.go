@@ -1,0 +1,70 @@
+package engine
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/beckonhq/beckon/message"
+	"github.com/beckonhq/beckon/rules"
+)
+
+// render builds rule r's message; any template error means no message.
+// It also returns the values that printed nothing inside a sentence.
+func (e *Engine) render(sc *scratch, r *rules.Rule, v *visitorState, env rules.Env, t time.Time) (*message.Message, []string, error) {
+	tenv := &rules.TemplateEnv{Env: env}
+	var empty []string
+	run := func(tmpl *rules.Template, field string) (string, error) {
+		s, segs, err := tmpl.RenderChecked(&sc.vm, tenv)
+		if err != nil {
+			return "", fmt.Errorf("%s: %w", field, err)
+		}
+		for _, seg := range segs {
+			empty = append(empty, field+": "+seg+" printed nothing")
+		}
+		return s, nil
+	}
+	var pers map[string]any
+	if len(r.Personalization) > 0 {
+		pers = make(map[string]any, len(r.Personalization))
+		for _, p := range r.Personalization {
+			s, err := run(p.Value, "personalization."+p.Key)
+			if err != nil {
+				return nil, nil, err
+			}
+			pers[p.Key] = s
+		}
+	}
+	tenv.Personalization = pers
+	text, err := run(r.Message, "message")
+	if err != nil {
+		return nil, nil, err
+	}
+	qrs := make([]message.QuickReply, len(r.QuickReplies))
+	for i, q := range r.QuickReplies {
+		label, err := run(q.Text, fmt.Sprintf("quick_replies[%d].text", i))
+		if err != nil {
+			return nil, nil, err
+		}
+		qrs[i] = message.QuickReply{Text: label, Value: q.Value, Action: q.Action}
+	}
+	return &message.Message{
+		ID: e.opts.NewID("msg"), VisitorID: v.ID, SessionID: v.Session.ID, Rule: r.Name,
+		Message:         text,
+		Trigger:         &message.Trigger{Type: r.Trigger, PageURL: v.Page.URL, TimeOnPage: env.Page.TimeOnPage},
+		Personalization: pers, QuickReplies: qrs, Options: r.Options, AssistantID: r.AssistantID,
+		Time: t, VisitorStatus: env.Visitor.Status, EngagementScore: env.Visitor.EngagementScore,
+	}, empty, nil
+}
+
+// sendRule records rule i's send in the visitor's state and commits it
+// with the message; the send counts once the commit succeeded.
+func (e *Engine) sendRule(ent *entry, set *rules.Set, i int, msg *message.Message) error {
+	err := e.commitSend(ent, msg, func(v *visitorState) {
+		rs := v.state(set, i)
+		rs.Fired, rs.SentSession, rs.SentEver, rs.LastSent = true, v.Session.ID, true, msg.Time
+	}, nil)
+	if err == nil {
+		e.counts.add(set.Rules[i].Name, countSent, msg.Time)
+	}
+	return err
+}

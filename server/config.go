@@ -158,7 +158,7 @@ func (c *Config) DBPath() string { return filepath.Join(c.DataDir, "beckon.db") 
 // Override applies the command line's --addr and --data (empty: keep).
 func (c *Config) Override(addr, dataDir string) error {
 	if addr != "" {
-		if err := checkListen(addr); err != nil {
+		if err := CheckListen(addr); err != nil {
 			return fmt.Errorf("--addr: %w", err)
 		}
 		c.Listen = addr

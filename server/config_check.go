@@ -62,7 +62,7 @@ func (c *checker) config(fc *fileConfig, dir string) *Config {
 		DemoSite: fc.DemoSite != nil && *fc.DemoSite, ClientIPHeader: fc.ClientIPHeader}
 	if cfg.Listen == "" {
 		cfg.Listen = DefaultListen
-	} else if err := checkListen(cfg.Listen); err != nil {
+	} else if err := CheckListen(cfg.Listen); err != nil {
 		c.add([]any{"listen"}, "%v", err)
 	}
 	if fc.MetricsToken != "" {
@@ -229,7 +229,8 @@ func workspaceLabel(id string, i int) string {
 	return "workspace " + strconv.Quote(id)
 }
 
-func checkListen(addr string) error {
+// CheckListen checks a listen address: HOST:PORT, or :PORT.
+func CheckListen(addr string) error {
 	_, port, err := net.SplitHostPort(addr)
 	if err != nil {
 		return fmt.Errorf("%q is not HOST:PORT", addr)

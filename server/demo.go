@@ -31,7 +31,7 @@ func DemoConfig(dataDir, addr, key string) (*Config, error) {
 	if addr == "" {
 		addr = DefaultListen
 	}
-	if err := checkListen(addr); err != nil {
+	if err := CheckListen(addr); err != nil {
 		return nil, fmt.Errorf("--addr: %w", err)
 	}
 	ws := Workspace{

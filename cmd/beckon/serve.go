@@ -47,6 +47,11 @@ func serve(args []string, stdout, stderr io.Writer) int {
 // demo's without --config (with its API key, to show it).
 func serveConfig(path, addr, dataDir string) (*server.Config, string, error) {
 	if path == "" {
+		if addr != "" {
+			if err := server.CheckListen(addr); err != nil {
+				return nil, "", fmt.Errorf("--addr: %w", err)
+			}
+		}
 		if dataDir == "" {
 			dataDir = server.DefaultDataDir
 		}

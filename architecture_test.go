@@ -22,10 +22,11 @@ var allowed = map[string][]string{
 	"store":           {"message"},
 	"store/boltstore": {"store", "message"},
 	"store/storetest": {"store", "message"},
-	"engine":          {"message", "tracker", "rules", "scoring", "store"},
-	"pipeline":        {"engine", "message", "store"},
-	"journey":         {"engine", "message", "tracker", "rules", "scoring", "store", "store/boltstore"},
-	"server":          {"", "examples", "engine", "message", "pipeline", "rules", "scoring", "store", "tracker"},
+	"funnel":          {"store"},
+	"engine":          {"message", "tracker", "rules", "scoring", "store", "funnel"},
+	"pipeline":        {"engine", "message", "store", "funnel"},
+	"journey":         {"engine", "message", "tracker", "rules", "scoring", "store", "store/boltstore", "funnel"},
+	"server":          {"", "examples", "engine", "message", "pipeline", "rules", "scoring", "store", "tracker", "funnel"},
 }
 
 // The import graph follows the flow: no package imports one it should not,

@@ -129,6 +129,16 @@ func (d *decoder) integer(n *yaml.Node, ctx, field string) (int, bool) {
 	return v, true
 }
 
+func (d *decoder) boolean(n *yaml.Node, ctx, field string) (bool, bool) {
+	n = resolve(n)
+	v, err := strconv.ParseBool(n.Value)
+	if n.Kind != yaml.ScalarNode || n.Tag != "!!bool" || err != nil {
+		d.errorf(n, ctx, field, "expected true or false, got %s", describe(n))
+		return true, false
+	}
+	return v, true
+}
+
 func (d *decoder) number(n *yaml.Node, ctx, field string) (float64, bool) {
 	n = resolve(n)
 	v, err := strconv.ParseFloat(n.Value, 64)

@@ -65,6 +65,9 @@ func lintRule(d *decoder, r *Rule, nodes ruleNodes, p Policy) {
 	if r.Frequency == Always && r.Cooldown == 0 {
 		warn(at("frequency"), "frequency", "always without a cooldown sends again each time the condition becomes true again; set a cooldown, like 24h")
 	}
+	if r.Disabled && r.Shadow {
+		warn(at("mode"), "mode", "shadow has no effect while enabled is false: a disabled rule is not evaluated, so it counts no would_send")
+	}
 	lintTraps(d, r, nodes, ctx)
 }
 

@@ -137,6 +137,11 @@ var badCases = []loadCase{
 		`testdata/template-unclosed.bad.yaml:6:17: rule "ac-repair-linger": message: {{ has no closing }}`,
 		`testdata/template-unclosed.bad.yaml:9:22: rule "ac-repair-linger": quick_replies[1].text: {{ has no closing }}`,
 	}},
+	{"rule controls", []string{"controls.bad.yaml"}, []string{
+		`testdata/controls.bad.yaml:6:14: rule "ac-repair-linger": enabled: expected true or false, got "no"`,
+		`testdata/controls.bad.yaml:14:11: rule "heating-linger": mode: unknown mode "shadwo" (did you mean shadow?)`,
+		`testdata/controls.bad.yaml:22:11: rule "plumbing-linger": mode: unknown mode "dry-run" (use live or shadow)`,
+	}},
 	{"bad frequency", []string{"bad-frequency.bad.yaml"}, []string{
 		`testdata/bad-frequency.bad.yaml:6:16: rule "ac-repair-linger": frequency: unknown frequency "once_per_sesion" (did you mean once_per_session?)`,
 		`testdata/bad-frequency.bad.yaml:14:16: rule "heating-linger": frequency: unknown frequency "daily" (use once_per_session, once_per_visitor or always)`,
@@ -219,6 +224,9 @@ var warnCases = []loadCase{
 	{"message over 300 characters", []string{"lint-message-length.warn.yaml"}, []string{
 		`testdata/lint-message-length.warn.yaml:6:14: warning: rule "long-message": message: about 315 characters; keep messages under 300`,
 	}},
+	{"shadow mode of a disabled rule", []string{"lint-controls.warn.yaml"}, []string{
+		`testdata/lint-controls.warn.yaml:7:11: warning: rule "ac-repair-linger": mode: shadow has no effect while enabled is false: a disabled rule is not evaluated, so it counts no would_send`,
+	}},
 	{"always without cooldown", []string{"lint-frequency.warn.yaml"}, []string{
 		`testdata/lint-frequency.warn.yaml:6:16: warning: rule "every-visit": frequency: always without a cooldown sends again each time the condition becomes true again; set a cooldown, like 24h`,
 		`testdata/lint-frequency.warn.yaml:23:15: warning: rule "once-with-cooldown": cooldown: has no effect with frequency once_per_session; it only spaces out the sends of frequency: always`,
@@ -283,6 +291,23 @@ func TestLoadGood(t *testing.T) {
 				t.Error("no rules loaded")
 			}
 		})
+	}
+}
+
+// Rule controls load into Disabled and Shadow; live and enabled are the
+// defaults.
+func TestRuleControls(t *testing.T) {
+	set, diags := Load("testdata/controls.good.yaml")
+	if set == nil || len(diags) > 0 {
+		t.Fatalf("diagnostics:\n%v", diags)
+	}
+	got := make([]string, len(set.Rules))
+	for i, r := range set.Rules {
+		got[i] = fmt.Sprintf("%s disabled=%v mode=%s", r.Name, r.Disabled, r.Mode())
+	}
+	want := []string{"paused disabled=true mode=live", "trial disabled=false mode=shadow", "running disabled=false mode=live"}
+	if !slices.Equal(got, want) {
+		t.Errorf("rules: %q, want %q", got, want)
 	}
 }
 

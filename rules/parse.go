@@ -12,11 +12,12 @@ var (
 	policyKeys   = []string{"min_wait", "max_proactive_per_session", "send_to", "quiet_after_reply"}
 	scheduleKeys = []string{"cron", "for", "timezone"}
 	ruleKeys     = []string{"name", "description", "when", "for", "during", "priority", "frequency",
-		"cooldown", "min_wait", "trigger", "message", "personalization", "quick_replies", "options", "assistant_id"}
+		"cooldown", "min_wait", "trigger", "message", "personalization", "quick_replies", "options", "assistant_id", "enabled", "mode"}
 	quickReplyKeys = []string{"text", "value", "action"}
 	scoringKeys    = []string{"bias", "signals"}
 	signalKeys     = []string{"name", "value", "weight"}
 	frequencies    = []string{string(OncePerSession), string(OncePerVisitor), string(Always)}
+	modes          = []string{ModeLive, ModeShadow}
 )
 
 // fileNodes is one rule file split into its top-level sections.

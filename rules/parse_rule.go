@@ -96,6 +96,16 @@ func (d *decoder) ruleField(r *Rule, f field, ctx string, sc scope) {
 		r.Options, _ = d.anyValue(v, ctx, f.key)
 	case "assistant_id":
 		r.AssistantID, _ = d.str(v, ctx, f.key)
+	case "enabled":
+		enabled, _ := d.boolean(v, ctx, f.key)
+		r.Disabled = !enabled
+	case "mode":
+		s, ok := d.str(v, ctx, f.key)
+		if ok && !contains(modes, s) {
+			d.errorf(v, ctx, f.key, "unknown mode %q%s", s, orChoices(s, modes))
+			return
+		}
+		r.Shadow = s == ModeShadow
 	}
 }
 

@@ -62,6 +62,12 @@ type Rule struct {
 	AssistantID     string
 	// FollowUp is set when `when` reads session.engaged or session.last_reply.
 	FollowUp bool
+	// Disabled (enabled: false): the rule is checked at load but never
+	// evaluated.
+	Disabled bool
+	// Shadow (mode: shadow): the rule is evaluated and counted as
+	// would_send, but never sends.
+	Shadow bool
 
 	File  string
 	Line  int
@@ -79,6 +85,20 @@ type QuickReply struct {
 	Text   *Template
 	Value  string
 	Action string
+}
+
+// Rule modes (the key mode).
+const (
+	ModeLive   = "live"
+	ModeShadow = "shadow"
+)
+
+// Mode is the rule's mode: live or shadow.
+func (r *Rule) Mode() string {
+	if r.Shadow {
+		return ModeShadow
+	}
+	return ModeLive
 }
 
 // EffectiveMinWait is the rule's own min_wait, else the policy's.

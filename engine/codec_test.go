@@ -23,8 +23,10 @@ func sampleVisitor() *visitorState {
 	v.Page = tracker.Page{URL: "https://example.com/pricing?utm_source=x", Path: "/pricing", Host: "example.com",
 		Query: map[string]string{"utm_source": "x"}, Title: "Pricing", Referrer: "https://example.com/", ViewedAt: t.Add(60 * time.Second), ScrollDepth: 40}
 	v.Rules = map[string]*ruleState{
-		"ac-repair-linger": {Fired: true, SentSession: "sess_1a2b3c4d5e6f7a8b", SentEver: true, LastSent: t.Add(45 * time.Second)},
+		"ac-repair-linger": {history: history{Fired: true, SentSession: "sess_1a2b3c4d5e6f7a8b", SentEver: true, LastSent: t.Add(45 * time.Second)}},
 		"pricing":          {PendingSince: t.Add(60 * time.Second)},
+		"pricing-trial": {PendingSince: t.Add(60 * time.Second), // in shadow mode
+			Shadow: history{Fired: true, SentSession: "sess_1a2b3c4d5e6f7a8b", SentEver: true, LastSent: t.Add(61 * time.Second)}},
 	}
 	v.Wakeups = []time.Time{t.Add(105 * time.Second), t.Add(2 * time.Minute)}
 	v.LastEval, v.LastSend, v.Score = v.LastHeard, t.Add(45*time.Second), 41

@@ -49,9 +49,14 @@ func (e *Engine) Flush() error {
 			}
 		}
 	}
+	e.counts.committing.Lock()
 	b.Counts = e.counts.take()
-	if err := e.store.Commit(context.Background(), b); err != nil {
+	err := e.store.Commit(context.Background(), b)
+	if err != nil {
 		e.counts.giveBack(b.Counts)
+	}
+	e.counts.committing.Unlock()
+	if err != nil {
 		for _, t := range took {
 			t.ent.mu.Lock()
 			e.requeue(t.ent)

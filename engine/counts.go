@@ -4,14 +4,40 @@ import (
 	"sync"
 	"time"
 
+	"github.com/beckonhq/beckon/funnel"
 	"github.com/beckonhq/beckon/store"
 )
 
-// Count names.
+// The funnel's reasons, by block.
 const (
-	countReady = "ready" // evaluations at which the rule was ready to send
-	countSent  = "sent"
+	reasonSchedule = iota
+	reasonFrequency
+	reasonCooldown
+	reasonPresence
+	reasonCap
+	reasonMinWait
+	reasonQuiet
+	reasonDisabled
 )
+
+// suppressedName is each reason's count name, made once: counting runs at
+// every evaluation.
+var suppressedName = func() []string {
+	out := make([]string, len(funnel.Reasons))
+	for i, r := range funnel.Reasons {
+		out[i] = funnel.Suppressed(r)
+	}
+	return out
+}()
+
+// blockReasons pairs each block with its reason.
+var blockReasons = [...]struct {
+	b      block
+	reason int
+}{
+	{blockSchedule, reasonSchedule}, {blockFrequency, reasonFrequency}, {blockCooldown, reasonCooldown},
+	{blockPresence, reasonPresence}, {blockCap, reasonCap}, {blockMinWait, reasonMinWait}, {blockQuiet, reasonQuiet},
+}
 
 // RuleStat counts what one rule did; the counts are stored, so they
 // survive restarts.
@@ -35,6 +61,9 @@ type counter struct {
 	pending  map[countKey]int64
 	totals   map[string]map[string]int64 // rule → name → n
 	lastSent map[string]time.Time
+	// committing is held by a flush while its counts are neither pending
+	// nor stored, and by readers, so that a read sees each count once.
+	committing sync.RWMutex
 }
 
 func newCounter(stored []store.Count) *counter {
@@ -59,10 +88,19 @@ func (c *counter) add(rule, name string, at time.Time) {
 	c.mu.Lock()
 	c.pending[countKey{rule, name, at.Truncate(time.Hour)}]++
 	c.total(rule)[name]++
-	if name == countSent {
+	if name == funnel.Sent {
 		c.lastSent[rule] = at
 	}
 	c.mu.Unlock()
+}
+
+// suppressed counts each reason of b.
+func (c *counter) suppressed(rule string, b block, at time.Time) {
+	for _, br := range blockReasons {
+		if b&br.b != 0 {
+			c.add(rule, suppressedName[br.reason], at)
+		}
+	}
 }
 
 // take returns the pending counts and forgets them.
@@ -98,7 +136,30 @@ func (e *Engine) RuleStats() []RuleStat {
 	out := make([]RuleStat, len(set.Rules))
 	for i, r := range set.Rules {
 		t := c.totals[r.Name]
-		out[i] = RuleStat{Name: r.Name, Ready: t[countReady], Sent: t[countSent], LastSent: c.lastSent[r.Name]}
+		out[i] = RuleStat{Name: r.Name, Ready: t[funnel.Ready], Sent: t[funnel.Sent], LastSent: c.lastSent[r.Name]}
 	}
 	return out
+}
+
+// Counts sums the workspace's rule counts from since's hour on (zero:
+// all), one per rule and name: those stored, by this engine and by the
+// pipeline, and this engine's not yet committed.
+func (e *Engine) Counts(since time.Time) ([]store.Count, error) {
+	c := e.counts
+	c.committing.RLock()
+	defer c.committing.RUnlock()
+	stored, err := e.store.Counts(e.ws, since)
+	if err != nil {
+		return nil, wrap("read rule counts", err)
+	}
+	from := since.Truncate(time.Hour)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for k, n := range c.pending {
+		if !since.IsZero() && k.hour.Before(from) {
+			continue
+		}
+		stored = append(stored, store.Count{Rule: k.rule, Name: k.name, Hour: k.hour, N: n})
+	}
+	return stored, nil
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/expr-lang/expr/vm"
 
+	"github.com/beckonhq/beckon/funnel"
 	"github.com/beckonhq/beckon/message"
 	"github.com/beckonhq/beckon/rules"
 	"github.com/beckonhq/beckon/tracker"
@@ -52,23 +53,24 @@ const (
 	blockQuiet // policy.quiet_after_reply; the funnel's "quiet"
 )
 
-// blocked returns why ready rule r may not send to v at t.
-func blocked(set *rules.Set, r *rules.Rule, rs *ruleState, v *visitorState, t time.Time, status string) block {
+// blocked returns why ready rule r, with its history h (live or shadow),
+// may not send to v at t.
+func blocked(set *rules.Set, r *rules.Rule, h *history, v *visitorState, t time.Time, status string) block {
 	var b block
 	if r.During != nil && !r.During.Open(t) {
 		b |= blockSchedule
 	}
 	switch r.Frequency {
 	case rules.OncePerSession:
-		if rs.SentSession == v.Session.ID {
+		if h.SentSession == v.Session.ID {
 			b |= blockFrequency
 		}
 	case rules.OncePerVisitor:
-		if rs.SentEver {
+		if h.SentEver {
 			b |= blockFrequency
 		}
 	case rules.Always:
-		if !rs.LastSent.IsZero() && t.Sub(rs.LastSent) < r.Cooldown {
+		if !h.LastSent.IsZero() && t.Sub(h.LastSent) < r.Cooldown {
 			b |= blockCooldown
 		}
 	}
@@ -90,7 +92,7 @@ func blocked(set *rules.Set, r *rules.Rule, rs *ruleState, v *visitorState, t ti
 }
 
 // describe says in words why a rule was blocked, for --explain.
-func (b block) describe(set *rules.Set, r *rules.Rule, rs *ruleState, v *visitorState, t time.Time, status string) string {
+func (b block) describe(set *rules.Set, r *rules.Rule, h *history, v *visitorState, t time.Time, status string) string {
 	var why []string
 	if b&blockSchedule != 0 {
 		why = append(why, fmt.Sprintf("schedule %s is closed", r.During.Name))
@@ -99,7 +101,7 @@ func (b block) describe(set *rules.Set, r *rules.Rule, rs *ruleState, v *visitor
 		why = append(why, fmt.Sprintf("frequency %s: already sent", r.Frequency))
 	}
 	if b&blockCooldown != 0 {
-		why = append(why, fmt.Sprintf("cooldown: %s left", r.Cooldown-t.Sub(rs.LastSent)))
+		why = append(why, fmt.Sprintf("cooldown: %s left", r.Cooldown-t.Sub(h.LastSent)))
 	}
 	if b&blockPresence != 0 {
 		why = append(why, fmt.Sprintf("visitor is %s (send_to: %s)", status, strings.Join(set.Policy.SendTo, ", ")))
@@ -166,8 +168,20 @@ func (e *Engine) evaluate(ent *entry, t time.Time, ev *tracker.Event) (*message.
 		return nil, nil
 	}
 	byPriority(set, cands)
+	msg, err := e.sendFirst(ent, sc, set, cands, env, t, tr)
+	e.wouldSend(ent, sc, set, cands, env, t, tr)
+	return msg, err
+}
+
+// sendFirst sends the message of the first live candidate (by priority)
+// whose templates render.
+func (e *Engine) sendFirst(ent *entry, sc *scratch, set *rules.Set, cands []int, env rules.Env, t time.Time, tr *Evaluation) (*message.Message, error) {
+	v := ent.v
 	for n, i := range cands {
 		r := set.Rules[i]
+		if r.Shadow {
+			continue
+		}
 		msg, empty, err := e.render(sc, r, v, env, t)
 		if err != nil {
 			e.log.Warn("engine: template failed, nothing sent", "rule", r.Name, "visitor", v.ID, "err", err)
@@ -179,8 +193,11 @@ func (e *Engine) evaluate(ent *entry, t time.Time, ev *tracker.Event) (*message.
 			tr.warn(empty)
 		}
 		for _, j := range cands[n+1:] {
-			tr.note(j, "lower priority than "+r.Name)
+			if !set.Rules[j].Shadow {
+				tr.note(j, "lower priority than "+r.Name)
+			}
 		}
+		msg.ID = e.opts.NewID("msg")
 		tr.sent(i, msg)
 		return msg, e.sendRule(ent, set, i, msg)
 	}
@@ -192,6 +209,10 @@ func (e *Engine) evaluate(ent *entry, t time.Time, ev *tracker.Event) (*message.
 func (e *Engine) ready(ent *entry, sc *scratch, set *rules.Set, i int, t time.Time, status string, env any, tr *Evaluation) bool {
 	v := ent.v
 	r := set.Rules[i]
+	if r.Disabled {
+		e.passDisabled(v, set, i, t, tr)
+		return false
+	}
 	ok, err := r.When.Bool(&sc.vm, env)
 	if err != nil {
 		level := slog.LevelDebug
@@ -222,18 +243,24 @@ func (e *Engine) ready(ent *entry, sc *scratch, set *rules.Set, i int, t time.Ti
 		}
 		return false
 	}
-	if rs.Fired {
-		tr.note(i, "fired: already sent while the condition holds")
+	h := rs.of(r.Shadow)
+	if h.Fired {
+		if r.Shadow {
+			tr.note(i, "fired: already counted as would_send while the condition holds")
+		} else {
+			tr.note(i, "fired: already sent while the condition holds")
+		}
 		return false
 	}
-	e.counts.add(r.Name, countReady, t)
-	b := blocked(set, r, rs, v, t, status)
+	e.counts.add(r.Name, funnel.Ready, t)
+	b := blocked(set, r, h, v, t, status)
 	if b == blockMinWait {
 		e.schedule(ent, v.Session.Start.Add(r.EffectiveMinWait(set.Policy)))
 	}
 	if b != 0 {
+		e.counts.suppressed(r.Name, b, t)
 		if tr != nil {
-			tr.note(i, b.describe(set, r, rs, v, t, status))
+			tr.note(i, b.describe(set, r, h, v, t, status))
 		}
 		return false
 	}
@@ -245,7 +272,7 @@ func (e *Engine) ready(ent *entry, sc *scratch, set *rules.Set, i int, t time.Ti
 func (e *Engine) clearSkipped(v *visitorState, set *rules.Set, evaluated []int) {
 	for n := 0; n < len(v.refs); n++ {
 		r := v.refs[n]
-		if !r.rs.pending() && !r.rs.Fired {
+		if !r.rs.inStretch() {
 			continue
 		}
 		if _, found := slices.BinarySearch(evaluated, r.i); !found {
@@ -260,10 +287,10 @@ func (e *Engine) clearSkipped(v *visitorState, set *rules.Set, evaluated []int) 
 // clearRule ends rule i's stretch: not pending, not fired.
 func (e *Engine) clearRule(v *visitorState, set *rules.Set, i int) {
 	rs := v.lookup(i)
-	if rs == nil || (!rs.pending() && !rs.Fired) {
+	if rs == nil || !rs.inStretch() {
 		return
 	}
-	rs.PendingSince, rs.Fired = time.Time{}, false
+	rs.endStretch()
 	v.moves++
 	v.drop(set, i)
 }

@@ -18,7 +18,7 @@ func (e *Engine) toRun(v *visitorState, l *loaded, sc *scratch, ev *tracker.Even
 			if when.WhollyStatic {
 				st = when
 			}
-			if st != nil {
+			if st != nil && !l.set.Rules[i].Disabled { // a disabled rule's condition is never run
 				if ok, err := st.Bool(&sc.vm, env); err == nil && !ok {
 					continue // an error is left to the full condition, which reports it
 				}

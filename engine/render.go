@@ -4,11 +4,13 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/beckonhq/beckon/funnel"
 	"github.com/beckonhq/beckon/message"
 	"github.com/beckonhq/beckon/rules"
 )
 
-// render builds rule r's message; any template error means no message.
+// render builds rule r's message, without an id (a shadow rule's is
+// never sent); any template error means no message.
 // It also returns the values that printed nothing inside a sentence.
 func (e *Engine) render(sc *scratch, r *rules.Rule, v *visitorState, env rules.Env, t time.Time) (*message.Message, []string, error) {
 	tenv := &rules.TemplateEnv{Env: env}
@@ -48,7 +50,7 @@ func (e *Engine) render(sc *scratch, r *rules.Rule, v *visitorState, env rules.E
 		qrs[i] = message.QuickReply{Text: label, Value: q.Value, Action: q.Action}
 	}
 	return &message.Message{
-		ID: e.opts.NewID("msg"), VisitorID: v.ID, SessionID: v.Session.ID, Rule: r.Name,
+		VisitorID: v.ID, SessionID: v.Session.ID, Rule: r.Name,
 		Message:         text,
 		Trigger:         &message.Trigger{Type: r.Trigger, PageURL: v.Page.URL, TimeOnPage: env.Page.TimeOnPage},
 		Personalization: pers, QuickReplies: qrs, Options: r.Options, AssistantID: r.AssistantID,
@@ -60,11 +62,10 @@ func (e *Engine) render(sc *scratch, r *rules.Rule, v *visitorState, env rules.E
 // with the message; the send counts once the commit succeeded.
 func (e *Engine) sendRule(ent *entry, set *rules.Set, i int, msg *message.Message) error {
 	err := e.commitSend(ent, msg, func(v *visitorState) {
-		rs := v.state(set, i)
-		rs.Fired, rs.SentSession, rs.SentEver, rs.LastSent = true, v.Session.ID, true, msg.Time
+		v.state(set, i).history.sent(v.Session.ID, msg.Time)
 	}, nil)
 	if err == nil {
-		e.counts.add(set.Rules[i].Name, countSent, msg.Time)
+		e.counts.add(set.Rules[i].Name, funnel.Sent, msg.Time)
 	}
 	return err
 }

@@ -22,15 +22,18 @@ type Evaluation struct {
 	Score        scoring.Score
 	Rules        []RuleOutcome
 	Sent         *message.Message
+	// WouldSend are the messages shadow rules would have sent.
+	WouldSend []*message.Message
 	// Warnings are about the message sent: values that printed nothing.
 	Warnings []string
 }
 
 // RuleOutcome is one rule's part in an evaluation.
 type RuleOutcome struct {
-	Rule   string
-	Sent   bool
-	Reason string // empty when it sent
+	Rule      string
+	Sent      bool
+	WouldSend bool   // a shadow rule that would have sent
+	Reason    string // empty when it sent or would have
 }
 
 func newEvaluation(v *visitorState, t time.Time, env rules.Env, score scoring.Score, set *rules.Set) *Evaluation {
@@ -57,6 +60,13 @@ func (ev *Evaluation) sent(i int, m *message.Message) {
 	if ev != nil {
 		ev.Rules[i].Sent, ev.Rules[i].Reason = true, ""
 		ev.Sent = m
+	}
+}
+
+func (ev *Evaluation) wouldSend(i int, m *message.Message) {
+	if ev != nil {
+		ev.Rules[i].WouldSend, ev.Rules[i].Reason = true, ""
+		ev.WouldSend = append(ev.WouldSend, m)
 	}
 }
 

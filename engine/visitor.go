@@ -18,13 +18,43 @@ import (
 // false, and the history its frequency needs.
 type ruleState struct {
 	PendingSince time.Time `json:"pending_since,omitzero" cbor:"1,keyasint,omitempty"`
-	Fired        bool      `json:"fired,omitempty" cbor:"2,keyasint,omitempty"`
-	SentSession  string    `json:"sent_session,omitempty" cbor:"3,keyasint,omitempty"` // session of the last send
-	SentEver     bool      `json:"sent_ever,omitempty" cbor:"4,keyasint,omitempty"`
-	LastSent     time.Time `json:"last_sent,omitzero" cbor:"5,keyasint,omitempty"`
+	history
+	// Shadow is what the rule would have sent in shadow mode, kept apart
+	// so that a rule switched to live starts from its real sends.
+	Shadow history `json:"shadow,omitzero" cbor:"6,keyasint,omitzero"`
+}
+
+// history is what a rule has sent to a visitor: fired in this stretch,
+// and what its frequency and cooldown read.
+type history struct {
+	Fired       bool      `json:"fired,omitempty" cbor:"2,keyasint,omitempty"`
+	SentSession string    `json:"sent_session,omitempty" cbor:"3,keyasint,omitempty"` // session of the last send
+	SentEver    bool      `json:"sent_ever,omitempty" cbor:"4,keyasint,omitempty"`
+	LastSent    time.Time `json:"last_sent,omitzero" cbor:"5,keyasint,omitempty"`
 }
 
 func (rs *ruleState) pending() bool { return !rs.PendingSince.IsZero() }
+
+// of returns the history a rule of this mode reads and writes.
+func (rs *ruleState) of(shadow bool) *history {
+	if shadow {
+		return &rs.Shadow
+	}
+	return &rs.history
+}
+
+// inStretch reports whether the rule is pending or fired (in either mode).
+func (rs *ruleState) inStretch() bool { return rs.pending() || rs.Fired || rs.Shadow.Fired }
+
+// endStretch clears pending and fired.
+func (rs *ruleState) endStretch() {
+	rs.PendingSince, rs.Fired, rs.Shadow.Fired = time.Time{}, false, false
+}
+
+// sent records a send (or, in shadow mode, a would-send) at t.
+func (h *history) sent(session string, t time.Time) {
+	h.Fired, h.SentSession, h.SentEver, h.LastSent = true, session, true, t
+}
 
 // idle reports whether the state carries nothing worth keeping.
 func (rs *ruleState) idle() bool { return *rs == ruleState{} }
@@ -130,7 +160,7 @@ func (v *visitorState) drop(set *rules.Set, i int) {
 // states and the wakeups.
 func (v *visitorState) newSession() {
 	for name, rs := range v.Rules {
-		rs.PendingSince, rs.Fired = time.Time{}, false
+		rs.endStretch()
 		if rs.idle() {
 			delete(v.Rules, name)
 		}

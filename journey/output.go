@@ -118,7 +118,7 @@ func eventDetail(ev tracker.Event) string {
 
 func (tl *Timeline) evaluation(ev *engine.Evaluation) {
 	at := ev.Time.Sub(tl.j.Start)
-	if ev.Event == "timer" && (tl.Explain || ev.Sent != nil) {
+	if ev.Event == "timer" && (tl.Explain || ev.Sent != nil || len(ev.WouldSend) > 0) {
 		fmt.Fprintf(tl.W, "%8s  %-12s (wakeup)\n", at, "timer")
 	}
 	if tl.Explain {
@@ -128,7 +128,7 @@ func (tl *Timeline) evaluation(ev *engine.Evaluation) {
 			switch {
 			case r.Reason == "condition false":
 				falseRules = append(falseRules, r.Rule)
-			case !r.Sent:
+			case !r.Sent && !r.WouldSend:
 				fmt.Fprintf(tl.W, "%10s - %s: %s\n", "", r.Rule, r.Reason)
 			}
 		}
@@ -136,19 +136,28 @@ func (tl *Timeline) evaluation(ev *engine.Evaluation) {
 			fmt.Fprintf(tl.W, "%10s - condition false: %s\n", "", strings.Join(falseRules, ", "))
 		}
 	}
+	for _, m := range ev.WouldSend {
+		tl.message(at, "WOULD SEND (shadow)", m, nil)
+	}
 	if m := ev.Sent; m != nil {
 		tl.sent++
-		fmt.Fprintf(tl.W, "%8s  >> SEND %s (score %d): %q\n", at, m.Rule, m.EngagementScore, m.Message)
-		if len(m.QuickReplies) > 0 {
-			labels := make([]string, len(m.QuickReplies))
-			for i, q := range m.QuickReplies {
-				labels[i] = fmt.Sprintf("[%s]", q.Text)
-			}
-			fmt.Fprintf(tl.W, "%10s    %s\n", "", strings.Join(labels, " "))
+		tl.message(at, "SEND", m, ev.Warnings)
+	}
+}
+
+// message prints a message sent (or that a shadow rule would have sent)
+// with its buttons and warnings.
+func (tl *Timeline) message(at time.Duration, what string, m *message.Message, warnings []string) {
+	fmt.Fprintf(tl.W, "%8s  >> %s %s (score %d): %q\n", at, what, m.Rule, m.EngagementScore, m.Message)
+	if len(m.QuickReplies) > 0 {
+		labels := make([]string, len(m.QuickReplies))
+		for i, q := range m.QuickReplies {
+			labels[i] = fmt.Sprintf("[%s]", q.Text)
 		}
-		for _, w := range ev.Warnings {
-			fmt.Fprintf(tl.W, "%10s    ! %s\n", "", w)
-		}
+		fmt.Fprintf(tl.W, "%10s    %s\n", "", strings.Join(labels, " "))
+	}
+	for _, w := range warnings {
+		fmt.Fprintf(tl.W, "%10s    ! %s\n", "", w)
 	}
 }
 

@@ -58,9 +58,23 @@ func counterIDs() func(string) string {
 // the journey's end. At one instant the journey's events come first, then
 // the heartbeat, then wakeups.
 func Run(set *rules.Set, j *Journey, opts Options) ([]Sent, error) {
+	var out []Sent
+	err := replay(set, j, opts, func(_ *engine.Engine, col *collector) error {
+		out = make([]Sent, len(col.sent))
+		for i, m := range col.sent {
+			out[i] = Sent{At: m.Time.Sub(j.Start), Message: m}
+		}
+		return nil
+	})
+	return out, err
+}
+
+// replay runs a journey through a new engine on a temporary store, then
+// hands the engine and what it sent to done.
+func replay(set *rules.Set, j *Journey, opts Options, done func(*engine.Engine, *collector) error) error {
 	st, err := boltstore.OpenTemp()
 	if err != nil {
-		return nil, err
+		return err
 	}
 	defer st.Close()
 	clock := engine.NewVirtualClock(j.Start)
@@ -70,20 +84,16 @@ func Run(set *rules.Set, j *Journey, opts Options) ([]Sent, error) {
 		NewID: counterIDs(), Trace: opts.Trace,
 	})
 	if err != nil {
-		return nil, err
+		return err
 	}
 	v := j.Visitor
 	if err := eng.SeedVisitor(v.ID, v.Attributes, v.Device, v.Visits); err != nil {
-		return nil, err
+		return err
 	}
 	if err := feed(eng, clock, j, opts); err != nil {
-		return nil, err
+		return err
 	}
-	out := make([]Sent, len(col.sent))
-	for i, m := range col.sent {
-		out[i] = Sent{At: m.Time.Sub(j.Start), Message: m}
-	}
-	return out, nil
+	return done(eng, col)
 }
 
 // feed drives the engine through the journey.

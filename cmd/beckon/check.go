@@ -23,8 +23,22 @@ func check(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stdout, "FAILED: %d errors\n", len(diags.Errors()))
 		return 1
 	}
+	printControls(stdout, set)
 	fmt.Fprintf(stdout, "SUCCESS: %d rules\n", len(set.Rules))
 	return 0
+}
+
+// printControls names the rules that are disabled or in shadow mode: they
+// load, but do not send.
+func printControls(w io.Writer, set *rules.Set) {
+	for _, r := range set.Rules {
+		switch {
+		case r.Disabled:
+			fmt.Fprintf(w, "%s:%d: rule %q is disabled (enabled: false): checked, never evaluated\n", r.File, r.Line, r.Name)
+		case r.Shadow:
+			fmt.Fprintf(w, "%s:%d: rule %q is in shadow mode: evaluated and counted as would_send, never sent\n", r.File, r.Line, r.Name)
+		}
+	}
 }
 
 func test(args []string, stdout, stderr io.Writer) int {

@@ -15,6 +15,8 @@ Usage:
   beckon test [--junit FILE] FILE...            run rule tests (--junit: also write JUnit XML)
   beckon simulate --rules FILE [--format text|json] [--explain] JOURNEY...
                                                 replay journeys through the engine
+  beckon preview FILE RULE [--journey JOURNEY.yaml] [--at 45s]
+                                                print a rule's message and buttons as the visitor sees them
   beckon serve [--config FILE] [--addr HOST:PORT] [--data DIR]
                                                 run the server
   beckon compact [--data DIR]                   give a stopped server's free space back to the disk
@@ -36,6 +38,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return test(args[1:], stdout, stderr)
 	case "simulate":
 		return simulate(args[1:], stdout, stderr)
+	case "preview":
+		return preview(args[1:], stdout, stderr)
 	case "serve":
 		return serve(args[1:], stdout, stderr)
 	case "compact":

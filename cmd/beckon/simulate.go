@@ -47,6 +47,9 @@ func simulate(args []string, stdout, stderr io.Writer) int {
 		}
 		journeys = append(journeys, js...)
 	}
+	if *format == "text" {
+		printControls(stdout, set)
+	}
 	text := &journey.Timeline{W: stdout, Explain: *explain}
 	bar := newProgress(stderr, len(journeys))
 	for i, j := range journeys {

@@ -58,6 +58,8 @@ type Record struct {
 	SentAt      time.Time  `json:"sent_at"`
 	DeliveredAt *time.Time `json:"delivered_at,omitempty"`
 	ReadAt      *time.Time `json:"read_at,omitempty"`
+	// RepliedAt is the time of the visitor's first reply to the message.
+	RepliedAt *time.Time `json:"replied_at,omitempty"`
 	// Seq orders a workspace's messages by when they were recorded; the
 	// store sets it.
 	Seq uint64 `json:"seq"`
@@ -81,4 +83,24 @@ func (r *Record) Advance(to Status, at time.Time) []Status {
 		r.Status = to
 	}
 	return passed
+}
+
+// Reply is a visitor's answer, kept in its session's transcript with the
+// messages sent to the visitor.
+type Reply struct {
+	ID        string `json:"reply_id"`
+	VisitorID string `json:"visitor_id"`
+	SessionID string `json:"session_id"`
+	// MessageID is the message answered (empty for a typed reply to none);
+	// Rule is that message's rule (empty for an API message).
+	MessageID string `json:"message_id,omitempty"`
+	Rule      string `json:"rule,omitempty"`
+	// Text is what the visitor typed, or the label of the button clicked.
+	Text string `json:"text"`
+	// QuickReply is the button clicked: its label, value and action.
+	QuickReply *QuickReply `json:"quick_reply,omitempty"`
+	Time       time.Time   `json:"time"`
+	// Seq orders a workspace's replies by when they were recorded; the
+	// store sets it.
+	Seq uint64 `json:"seq"`
 }

@@ -33,7 +33,8 @@ func (p *Pipeline) Ack(ws, visitorID, messageID, status string) error {
 
 // advance moves a message forward to `to`. Each status passed on the way
 // (sent → read passes delivered) gets its own message_status webhook, so a
-// receiver always sees delivered before read. visitorID "" skips the
+// receiver always sees delivered before read, and for a rule's message
+// its count in the rule's funnel (delivered, read). visitorID "" skips the
 // ownership check.
 func (p *Pipeline) advance(ws, visitorID, id string, to message.Status, at time.Time) error {
 	var b *store.Batch
@@ -48,6 +49,9 @@ func (p *Pipeline) advance(ws, visitorID, id string, to message.Status, at time.
 		}
 		b = &store.Batch{OutboxLimit: p.opt.MaxOutbox}
 		for _, s := range passed {
+			if r.Rule != "" { // the rule's funnel, committed with the status
+				b.Counts = append(b.Counts, store.Count{Rule: r.Rule, Name: s.String(), Hour: at.Truncate(time.Hour), N: 1})
+			}
 			ds, err := p.deliveries(ws, statusEvent(p.opt.NewID("evt"), r, s, at), r.ID)
 			if err != nil {
 				return nil, err

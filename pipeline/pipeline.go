@@ -72,6 +72,7 @@ type Pipeline struct {
 	store store.Store
 	log   *slog.Logger
 	hub   *hub
+	feeds watchers
 
 	mu        sync.Mutex
 	hooks     map[string][]Webhook       // by workspace
@@ -211,6 +212,7 @@ func (p *Pipeline) Close() error {
 	}
 	p.workers.Wait()
 	p.hub.close()
+	p.feeds.close()
 	return nil
 }
 

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/beckonhq/beckon/funnel"
+	"github.com/beckonhq/beckon/message"
 	"github.com/beckonhq/beckon/store"
 )
 
@@ -31,9 +33,12 @@ type Reply struct {
 	Time            time.Time // defaults to the clock
 }
 
-// VisitorResponded queues a live_chat.visitor_responded webhook for every
-// subscribed endpoint; it returns once the deliveries are durable. An
-// endpoint whose outbox is full refuses it with ErrOutboxFull.
+// VisitorResponded records a visitor's reply in its session's transcript
+// and queues a live_chat.visitor_responded webhook for every subscribed
+// endpoint, in one commit; it returns once that is durable. A reply to a
+// rule's message also counts in the rule's funnel, in the same commit:
+// replied (the message's first reply) and, for a click, the button's
+// value. An endpoint whose outbox is full refuses it with ErrOutboxFull.
 func (p *Pipeline) VisitorResponded(ws string, r Reply) error {
 	if r.VisitorID == "" || (r.Text == "" && r.QuickReply == nil) {
 		return errors.New("pipeline: visitor reply needs a visitor id and text or a quick reply")
@@ -48,38 +53,54 @@ func (p *Pipeline) VisitorResponded(ws string, r Reply) error {
 		c := *r.QuickReply
 		r.QuickReply = &c
 	}
-	err := p.resolveReply(ws, &r)
-	var ds []store.Delivery
-	if err == nil {
-		ds, err = p.deliveries(ws, respondedEvent(p.opt.NewID("evt"), &r), "")
-	}
-	if err == nil {
-		err = p.store.Commit(context.Background(), &store.Batch{Workspace: ws, Deliveries: ds,
-			OutboxLimit: p.opt.MaxOutbox, AllDeliveries: true})
+	id := p.opt.NewID("rep")
+	var rec message.Reply
+	var err error
+	if r.MessageID == "" {
+		rec, err = p.replyToNone(ws, id, &r)
+	} else {
+		rec, err = p.replyToMessage(ws, id, &r)
 	}
 	if err != nil {
-		return fmt.Errorf("pipeline: visitor %s responded to %s: %w", r.VisitorID, r.MessageID, err)
+		return fmt.Errorf("pipeline: visitor %s responded to %s: %w", r.VisitorID, r.MessageID, notFound(err))
 	}
 	p.poke()
+	p.publish(ws, Activity{Reply: &rec})
 	return nil
 }
 
-// resolveReply fills what the answered message knows: its session and, for
-// a click, the button's label and action.
-func (p *Pipeline) resolveReply(ws string, r *Reply) error {
-	if r.MessageID == "" {
-		if r.Text == "" {
-			return errors.New("a quick reply needs the message it answers")
+// replyToNone commits a typed reply that answers no message.
+func (p *Pipeline) replyToNone(ws, id string, r *Reply) (message.Reply, error) {
+	if r.Text == "" {
+		return message.Reply{}, errors.New("a quick reply needs the message it answers")
+	}
+	b, rec, err := p.replyBatch(ws, id, r, nil)
+	if err == nil {
+		err = p.store.Commit(context.Background(), b)
+	}
+	return rec, err
+}
+
+// replyToMessage commits a reply with the answered message's update.
+func (p *Pipeline) replyToMessage(ws, id string, r *Reply) (message.Reply, error) {
+	var rec message.Reply
+	err := p.store.UpdateMessage(context.Background(), ws, r.MessageID, func(m *message.Record) (*store.Batch, error) {
+		if m.VisitorID != r.VisitorID {
+			return nil, store.ErrNotFound
 		}
-		return nil
-	}
-	m, err := p.store.Message(ws, r.MessageID)
-	if err != nil {
-		return notFound(err)
-	}
-	if m.VisitorID != r.VisitorID {
-		return ErrNotFound
-	}
+		if err := answered(r, m); err != nil {
+			return nil, err
+		}
+		b, got, err := p.replyBatch(ws, id, r, m)
+		rec = got
+		return b, err
+	})
+	return rec, err
+}
+
+// answered fills what the answered message knows: its session and, for a
+// click, the button's label and action.
+func answered(r *Reply, m *message.Record) error {
 	if r.SessionID == "" {
 		r.SessionID = m.SessionID
 	}
@@ -97,6 +118,37 @@ func (p *Pipeline) resolveReply(ws string, r *Reply) error {
 		r.QuickReply.Action = q.Action
 	}
 	return nil
+}
+
+// replyBatch is the commit of a reply: its record, its webhooks and, for
+// a rule's message m, its counts (m, when given, is marked replied).
+func (p *Pipeline) replyBatch(ws, id string, r *Reply, m *message.Record) (*store.Batch, message.Reply, error) {
+	rec := message.Reply{ID: id, VisitorID: r.VisitorID, SessionID: r.SessionID, MessageID: r.MessageID, Text: r.Text, Time: r.Time}
+	if r.QuickReply != nil {
+		rec.QuickReply = &message.QuickReply{Text: r.Text, Value: r.QuickReply.Value, Action: r.QuickReply.Action}
+	}
+	ds, err := p.deliveries(ws, respondedEvent(p.opt.NewID("evt"), r), "")
+	if err != nil {
+		return nil, rec, err
+	}
+	b := &store.Batch{Workspace: ws, Replies: []message.Reply{rec}, Deliveries: ds, OutboxLimit: p.opt.MaxOutbox, AllDeliveries: true}
+	if m == nil {
+		return b, rec, nil
+	}
+	rec.Rule = m.Rule
+	b.Replies[0] = rec
+	hour := r.Time.Truncate(time.Hour)
+	if m.RepliedAt == nil {
+		at := r.Time
+		m.RepliedAt = &at
+		if m.Rule != "" {
+			b.Counts = append(b.Counts, store.Count{Rule: m.Rule, Name: funnel.Replied, Hour: hour, N: 1})
+		}
+	}
+	if m.Rule != "" && r.QuickReply != nil {
+		b.Counts = append(b.Counts, store.Count{Rule: m.Rule, Name: funnel.Click(r.QuickReply.Value), Hour: hour, N: 1})
+	}
+	return b, rec, nil
 }
 
 func respondedEvent(id string, r *Reply) Event {

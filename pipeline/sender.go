@@ -31,6 +31,7 @@ func (s Sender) Stage(b *store.Batch, m *message.Message) {
 // whose connection died silently takes messages too.
 func (s Sender) Deliver(m *message.Message) {
 	s.p.poke() // Stage's outbox entries are committed by now
+	s.p.publish(s.ws, Activity{Message: m})
 	if s.p.hub.offer(streamKey{s.ws, m.VisitorID}, m) > 0 {
 		s.p.opt.OnDelivery(s.ws, DeliveryPushed)
 		return

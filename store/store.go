@@ -1,7 +1,8 @@
 // Package store defines what Beckon keeps and must not lose, as one
 // interface that every backend implements: visitor state (with the session
 // and timer indexes that point into it), message records with their
-// queues, Idempotency-Key records, the webhook outbox and per-rule counts.
+// queues, visitors' replies, Idempotency-Key records, the webhook outbox
+// and per-rule counts.
 // The engine and the pipeline depend on this interface only.
 //
 // A backend proves itself with the conformance suite in store/storetest.
@@ -52,7 +53,7 @@ type Store interface {
 	// (zero since: all of them), one Count per rule and name.
 	Counts(ws string, since time.Time) ([]Count, error)
 	// Sweep deletes what is past retention at now: visitors (with their
-	// sessions and timers), messages (with their queue entries),
+	// sessions and timers), messages (with their queue entries), replies,
 	// Idempotency-Key records and counts.
 	Sweep(ctx context.Context, ws string, now time.Time, r Retention) (Swept, error)
 	// Close waits for commits in progress and closes the store.
@@ -78,6 +79,11 @@ type Messages interface {
 	// Undelivered returns a visitor's queued messages (those still
 	// StatusSent, the newest Batch.QueueLimit), oldest first.
 	Undelivered(ws, visitorID string) ([]message.Record, error)
+	// SessionReplies returns a session's replies in the order recorded.
+	SessionReplies(ws, sessionID string) ([]message.Reply, error)
+	// RecentReplies returns the workspace's latest replies, newest first,
+	// at most limit of them.
+	RecentReplies(ws string, limit int) ([]message.Reply, error)
 	// UpdateMessage reads a record, lets fn change it and commits the
 	// change together with the batch fn returns (its deliveries, say).
 	// fn returning a nil batch changes nothing. A record that moves past
@@ -114,6 +120,9 @@ type Batch struct {
 	// session's list and in its visitor's queue. A known id fails the
 	// batch with ErrDuplicate.
 	Messages []message.Record
+	// Replies are visitors' new replies: each gets its Seq and its place
+	// in its session's transcript.
+	Replies []message.Reply
 	// Deliveries are new webhook deliveries.
 	Deliveries  []Delivery
 	Idempotency []Idempotency
@@ -136,7 +145,7 @@ type Batch struct {
 
 // Empty reports whether b writes nothing.
 func (b *Batch) Empty() bool {
-	return len(b.Visitors) == 0 && len(b.Messages) == 0 && len(b.Deliveries) == 0 &&
+	return len(b.Visitors) == 0 && len(b.Messages) == 0 && len(b.Replies) == 0 && len(b.Deliveries) == 0 &&
 		len(b.Idempotency) == 0 && len(b.Counts) == 0
 }
 
@@ -200,11 +209,11 @@ type Count struct {
 // Retention is how long things are kept; zero keeps them for ever.
 type Retention struct {
 	Visitors    time.Duration // after the visitor's last event
-	Messages    time.Duration // after sending; counts are kept as long
+	Messages    time.Duration // after sending; replies and counts are kept as long
 	Idempotency time.Duration // after the first request
 }
 
 // Swept counts what one Sweep deleted.
 type Swept struct {
-	Visitors, Sessions, Messages, Idempotency, Counts int
+	Visitors, Sessions, Messages, Replies, Idempotency, Counts int
 }

@@ -60,6 +60,11 @@ func writeBatch(tx *bolt.Tx, b *store.Batch) error {
 			return err
 		}
 	}
+	for i := range b.Replies {
+		if err := putReply(tx, ws, &b.Replies[i]); err != nil {
+			return err
+		}
+	}
 	for i := range b.Deliveries {
 		queued, err := putDelivery(tx, ws, &b.Deliveries[i], b.OutboxLimit)
 		if err != nil {

@@ -29,6 +29,7 @@ func (s *Store) Sweep(ctx context.Context, ws string, now time.Time, r store.Ret
 		{expVisitor, r.Visitors, &sw.Visitors, deleteVisitor},
 		{expSession, r.Visitors, &sw.Sessions, deleteSession},
 		{expMessage, r.Messages, &sw.Messages, deleteMessage},
+		{expReply, r.Messages, &sw.Replies, deleteReply},
 		{expIdempotency, r.Idempotency, &sw.Idempotency, deleteIdempotency},
 		{expToken, r.Visitors, new(int), deleteOrphanToken},
 	}

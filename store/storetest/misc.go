@@ -62,6 +62,7 @@ func sweepRetention(t *testing.T, s store.Store) {
 	rv := store.Visitor{ID: "new", Version: 1, LastSeen: recent, SessionID: "s_new", SessionStart: recent, Data: []byte("n")}
 	commit(t, s, &store.Batch{Visitors: []store.Visitor{ov, rv},
 		Messages:    []message.Record{record("m_old", "old", "s_old", t0.AddDate(0, 0, -100)), record("m_new", "new", "s_new", recent)},
+		Replies:     []message.Reply{reply("r_old", "s_old", t0.AddDate(0, 0, -100)), reply("r_new", "s_new", recent)},
 		Idempotency: []store.Idempotency{{Key: "k_old", Created: t0.AddDate(0, 0, -3)}, {Key: "k_new", Created: t0}},
 		Counts:      []store.Count{{Rule: "r", Name: "sent", Hour: t0.AddDate(0, 0, -100), N: 1}, {Rule: "r", Name: "sent", Hour: t0, N: 1}},
 	})
@@ -74,7 +75,7 @@ func sweepRetention(t *testing.T, s store.Store) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if sw.Visitors != 1 || sw.Sessions != 1 || sw.Messages != 1 || sw.Idempotency != 1 || sw.Counts != 1 {
+	if sw.Visitors != 1 || sw.Sessions != 1 || sw.Messages != 1 || sw.Replies != 1 || sw.Idempotency != 1 || sw.Counts != 1 {
 		t.Errorf("swept %+v, want one of each", sw)
 	}
 	gone := []error{
@@ -100,6 +101,12 @@ func sweepRetention(t *testing.T, s store.Store) {
 	}
 	if q, _ := s.Undelivered(ws, "old"); len(q) != 0 {
 		t.Errorf("a swept message is still queued")
+	}
+	if l, _ := s.SessionReplies(ws, "s_old"); len(l) != 0 {
+		t.Errorf("a swept reply is still in its session's transcript")
+	}
+	if l, _ := s.RecentReplies(ws, 10); !eq(replyIDs(l), []string{"r_new"}) {
+		t.Errorf("replies after the sweep: %v, want [r_new]", replyIDs(l))
 	}
 	if c := sums(t, s, time.Time{}); c["r/sent"] != 1 {
 		t.Errorf("counts after sweep: %v", c)

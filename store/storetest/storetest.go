@@ -31,6 +31,7 @@ func Run(t *testing.T, open Opener) {
 		{"DuplicateMessageFailsTheWholeBatch", duplicateMessageFailsTheWholeBatch},
 		{"QueueKeepsTheNewest", queueKeepsTheNewest},
 		{"UpdateMessage", updateMessage},
+		{"Replies", replies},
 		{"OutboxOrderAndOutcomes", outboxOrderAndOutcomes},
 		{"OutboxLimitPerEndpoint", outboxLimitPerEndpoint},
 		{"DeadLettersKeepTheNewest", deadLettersKeepTheNewest},

@@ -340,10 +340,19 @@ func exercise(t *testing.T, h *harness, sp *spec, call, api caller) {
 	ack := tok(`{"site":"site_a","visitor_id":"v_spec","message_id":"` + m.MessageID + `","status":"read"TOKEN}`)
 	call("POST", "/v1/ack", ack)
 	call("POST", "/v1/ack", `{"site":"site_a","visitor_id":"v_spec","message_id":"`+m.MessageID+`","status":"read"}`)
+	if r := api("GET", "/v1/sessions/"+m.SessionID+"/messages", ""); !strings.Contains(string(r.raw), `"direction":"visitor"`) {
+		t.Errorf("the transcript has no reply: %s", r.raw)
+	}
+	if r := api("GET", "/v1/rules?since=2026-01-20T14:00:00Z", ""); !strings.Contains(string(r.raw), `"clicks":{"no_thanks":0,"quote_request":0,"schedule_service":1}`) {
+		t.Errorf("the funnel has no click: %s", r.raw)
+	}
+	api("GET", "/v1/rules?since=yesterday", "")
 	call("POST", "/v1/ack", strings.Replace(ack, `"read"`, `"seen"`, 1))
 	call("POST", "/v1/ack", strings.Replace(ack, m.MessageID, "msg_nothing", 1))
 	call("POST", "/v1/ack", ack, "Origin", "https://evil.example")
 	call("POST", "/v1/ack", `{"site":"site_a","visitor_id":"v_spec","message_id":"`+strings.Repeat("m", 9<<10)+`","status":"read"}`)
+
+	exerciseConsole(t, h, sp, m.SessionID)
 
 	// 405 is the router's, for any path: it has the error shape too.
 	if r := h.do("DELETE", "/v1/rules", ""); r.status != 405 {

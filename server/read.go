@@ -74,6 +74,7 @@ func (s *Server) visitor(w http.ResponseWriter, r *http.Request, ws *workspace) 
 
 // messageView is a stored message as the API shows it.
 type messageView struct {
+	Direction       string               `json:"direction"` // outbound: sent to the visitor
 	MessageID       string               `json:"message_id"`
 	SessionID       string               `json:"session_id"`
 	VisitorID       string               `json:"visitor_id"`
@@ -89,15 +90,16 @@ type messageView struct {
 	SentAt          time.Time            `json:"sent_at"`
 	DeliveredAt     *time.Time           `json:"delivered_at,omitempty"`
 	ReadAt          *time.Time           `json:"read_at,omitempty"`
+	RepliedAt       *time.Time           `json:"replied_at,omitempty"`
 	VisitorStatus   string               `json:"visitor_status"`
 	EngagementScore int                  `json:"engagement_score"`
 }
 
 func newMessageView(r *message.Record) messageView {
-	v := messageView{MessageID: r.ID, SessionID: r.SessionID, VisitorID: r.VisitorID, Source: "api", Rule: r.Rule,
+	v := messageView{Direction: "outbound", MessageID: r.ID, SessionID: r.SessionID, VisitorID: r.VisitorID, Source: "api", Rule: r.Rule,
 		Message: r.Message.Message, Trigger: r.Trigger, Personalization: r.Personalization,
 		QuickReplies: r.QuickReplies, Options: r.Options, AssistantID: r.AssistantID, Status: r.Status.String(),
-		SentAt: r.SentAt, DeliveredAt: r.DeliveredAt, ReadAt: r.ReadAt,
+		SentAt: r.SentAt, DeliveredAt: r.DeliveredAt, ReadAt: r.ReadAt, RepliedAt: r.RepliedAt,
 		VisitorStatus: r.VisitorStatus, EngagementScore: r.EngagementScore}
 	if r.Rule != "" {
 		v.Source = "rule"
@@ -109,9 +111,11 @@ func newMessageView(r *message.Record) messageView {
 }
 
 type sessionMessagesData struct {
-	SessionID string        `json:"session_id"`
-	VisitorID string        `json:"visitor_id"`
-	Messages  []messageView `json:"messages"`
+	SessionID string `json:"session_id"`
+	VisitorID string `json:"visitor_id"`
+	// Messages are the session's transcript in time order: messageView
+	// (outbound) and replyView (visitor) items.
+	Messages []any `json:"messages"`
 }
 
 // sessionMessages is GET /v1/sessions/{id}/messages.
@@ -133,68 +137,11 @@ func (ws *workspace) sessionMessages(id string) (*sessionMessagesData, error) {
 	if err != nil {
 		return nil, err
 	}
-	data := &sessionMessagesData{SessionID: id, VisitorID: visitorID, Messages: make([]messageView, len(recs))}
-	for i := range recs {
-		data.Messages[i] = newMessageView(&recs[i])
+	replies, err := ws.store.SessionReplies(ws.id, id)
+	if err != nil {
+		return nil, err
 	}
-	return data, nil
-}
-
-// ruleView is a loaded rule with its counters.
-type ruleView struct {
-	Name        string     `json:"name"`
-	Description string     `json:"description,omitempty"`
-	Priority    int        `json:"priority"`
-	Frequency   string     `json:"frequency"`
-	For         string     `json:"for,omitempty"`
-	Cooldown    string     `json:"cooldown,omitempty"`
-	During      string     `json:"during,omitempty"`
-	Trigger     string     `json:"trigger"`
-	FollowUp    bool       `json:"follow_up"`
-	File        string     `json:"file"`
-	Line        int        `json:"line"`
-	Ready       int64      `json:"ready"` // evaluations at which it was ready to send
-	Sent        int64      `json:"sent"`
-	LastSent    *time.Time `json:"last_sent,omitempty"`
-}
-
-type rulesData struct {
-	Files    []string   `json:"files"`
-	LoadedAt time.Time  `json:"loaded_at"`
-	Rules    []ruleView `json:"rules"`
-}
-
-// rules is GET /v1/rules: the running rules with what each did since the
-// server started.
-func (s *Server) rules(w http.ResponseWriter, r *http.Request, ws *workspace) {
-	s.ok(w, r, http.StatusOK, ws.rules())
-}
-
-func (ws *workspace) rules() *rulesData {
-	set, stats := ws.eng.Rules(), ws.eng.RuleStats()
-	data := &rulesData{Files: set.Files, LoadedAt: *ws.loadedAt.Load(), Rules: make([]ruleView, len(set.Rules))}
-	for i, rl := range set.Rules {
-		v := ruleView{Name: rl.Name, Description: rl.Description, Priority: rl.Priority, Frequency: string(rl.Frequency),
-			Trigger: rl.Trigger, FollowUp: rl.FollowUp, File: rl.File, Line: rl.Line}
-		if rl.For > 0 {
-			v.For = rl.For.String()
-		}
-		if rl.Cooldown > 0 {
-			v.Cooldown = rl.Cooldown.String()
-		}
-		if rl.During != nil {
-			v.During = rl.During.Name
-		}
-		if i < len(stats) && stats[i].Name == rl.Name {
-			v.Ready, v.Sent = stats[i].Ready, stats[i].Sent
-			if !stats[i].LastSent.IsZero() {
-				t := stats[i].LastSent
-				v.LastSent = &t
-			}
-		}
-		data.Rules[i] = v
-	}
-	return data
+	return &sessionMessagesData{SessionID: id, VisitorID: visitorID, Messages: transcript(recs, replies)}, nil
 }
 
 // healthz answers 200 when the store answers a read.

@@ -35,6 +35,7 @@ func (s *Server) routes() http.Handler {
 	r.HandleFunc("/healthz", s.healthz).Methods(get, head).Name("healthz")
 	r.Handle("/metrics", s.metricsAuth(s.metricsPage)).Methods(get).Name("metrics")
 	r.HandleFunc("/openapi.json", s.openAPI).Methods(get, head).Name("openapi")
+	s.consoleRoutes(r)
 	if s.cfg.DemoSite {
 		// notAPI comes first: mux lets a later route's matching path turn an
 		// earlier 405 into a 404.

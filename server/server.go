@@ -78,7 +78,8 @@ type Server struct {
 	handler     http.Handler
 
 	metricsHandler http.Handler
-	router         *mux.Router // the routes, for the tests that compare them with the OpenAPI description
+	router         *mux.Router
+	consoleAuth    consoleAuth // the console's signed-out sessions // the routes, for the tests that compare them with the OpenAPI description
 
 	cancel     context.CancelFunc
 	background sync.WaitGroup

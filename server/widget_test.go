@@ -154,8 +154,9 @@ func TestConversation(t *testing.T) {
 	}
 	list := h.api("GET", "/v1/sessions/"+sessionID+"/messages", "")
 	msgs := obj(list.body["data"])["messages"].([]any)
-	if len(msgs) != 2 || obj(msgs[0])["status"] != "read" || obj(msgs[0])["rule"] != "ac-repair-offer" ||
-		obj(msgs[1])["rule"] != "follow-up-schedule" || obj(msgs[1])["status"] != "sent" {
+	if len(msgs) != 3 || obj(msgs[0])["status"] != "read" || obj(msgs[0])["rule"] != "ac-repair-offer" ||
+		obj(msgs[0])["direction"] != "outbound" || obj(msgs[1])["direction"] != "visitor" || obj(msgs[1])["message"] != "Schedule Service" ||
+		obj(msgs[2])["rule"] != "follow-up-schedule" || obj(msgs[2])["status"] != "sent" || obj(msgs[2])["direction"] != "outbound" {
 		t.Fatalf("session messages: %s", list.raw)
 	}
 }

@@ -38,6 +38,15 @@ type workspace struct {
 	loader   *rules.Loader
 	reloadMu sync.Mutex
 	loadedAt atomic.Pointer[time.Time]
+	// lastReload is the outcome of the latest reload attempt (nil: none
+	// since the start), for the console.
+	lastReload atomic.Pointer[reloadOutcome]
+}
+
+// reloadOutcome is one reload attempt: when, and its errors if it failed.
+type reloadOutcome struct {
+	At     time.Time
+	Errors []string
 }
 
 func newWorkspace(s *Server, wc Workspace) (*workspace, error) {
@@ -131,6 +140,14 @@ func (ws *workspace) reload() error {
 	ws.reloadMu.Lock()
 	defer ws.reloadMu.Unlock()
 	diags, err := ws.loader.Reload()
+	outcome := &reloadOutcome{At: ws.clock.Now().UTC()}
+	for _, d := range diags.Errors() {
+		outcome.Errors = append(outcome.Errors, d.String())
+	}
+	if err != nil && len(outcome.Errors) == 0 {
+		outcome.Errors = []string{err.Error()}
+	}
+	ws.lastReload.Store(outcome)
 	if err != nil {
 		for _, d := range diags.Errors() {
 			ws.log.Error("rules reload failed; the previous rules stay", "diagnostic", d.String())

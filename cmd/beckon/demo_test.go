@@ -37,6 +37,7 @@ func TestDemoKeyAndBanner(t *testing.T) {
 	writeBanner(&out, cfg, &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 8080}, key)
 	for _, want := range []string{"Beckon is listening on 127.0.0.1:8080\n", "use --addr :8080 to expose it",
 		"Demo site:  http://127.0.0.1:8080/\n", "Workspace:  ws_demo\n", "API key:    " + key,
+		"Console:    http://127.0.0.1:8080/console (sign in with the API key)\n",
 		`-H "Authorization: Bearer ` + key + `"`, `-H "X-Workspace-ID: ws_demo"`,
 		`"visitor_id": "PASTE_THE_VISITOR_ID_FROM_THE_DEMO_PAGE"`} {
 		if !strings.Contains(out.String(), want) {

@@ -92,7 +92,7 @@ func (s *site) status(sessionID, messageID, want string) {
 		a := s.api("GET", "/v1/sessions/"+sessionID+"/messages", "")
 		list, _ := a.data()["messages"].([]any)
 		for _, m := range list {
-			if obj(m)["message_id"] == messageID {
+			if obj(m)["message_id"] == messageID && obj(m)["direction"] == "outbound" {
 				if obj(m)["status"] == want {
 					return nil
 				}

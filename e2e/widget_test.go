@@ -104,16 +104,18 @@ func TestProactiveMessageQuickReplyAndWebhook(t *testing.T) {
 		t.Errorf("visitor's replies shown %q, want the button's label", replies)
 	}
 
-	// The widget acks each message delivered, then read, as the panel is open.
+	// The widget acks each message delivered, then read, as the panel is
+	// open; the transcript has the click between the two.
 	s.until("both messages are read", func() error {
 		a := s.api("GET", "/v1/sessions/"+sessionID+"/messages", "")
 		list, _ := a.data()["messages"].([]any)
-		if a.status != http.StatusOK || len(list) != 2 {
+		if a.status != http.StatusOK || len(list) != 3 {
 			return fmt.Errorf("%d %s", a.status, a.raw)
 		}
-		first, second := obj(list[0]), obj(list[1])
-		if first["message_id"] != offer.ID || first["rule"] != "ac-repair-linger" || second["rule"] != "schedule-follow-up" {
-			return fmt.Errorf("not the offer then the follow-up: %s", a.raw)
+		first, click, second := obj(list[0]), obj(list[1]), obj(list[2])
+		if first["message_id"] != offer.ID || first["rule"] != "ac-repair-linger" || second["rule"] != "schedule-follow-up" ||
+			click["direction"] != "visitor" || click["message"] != "Schedule Service" {
+			return fmt.Errorf("not the offer, the click, then the follow-up: %s", a.raw)
 		}
 		if first["status"] != "read" || second["status"] != "read" {
 			return fmt.Errorf("statuses %v, %v", first["status"], second["status"])

@@ -3,6 +3,7 @@ package server
 import (
 	"fmt"
 	"html/template"
+	"math"
 	"time"
 )
 
@@ -13,6 +14,7 @@ var consoleFuncs = template.FuncMap{
 	"datetime": func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
 	"clock":    func(t time.Time) string { return t.UTC().Format("Jan 2, 15:04:05 UTC") },
 	"signed":   func(f float64) string { return fmt.Sprintf("%+.2f", f) },
+	"shown":    func(f float64) bool { return math.Abs(f) >= 0.005 }, // not +0.00
 }
 
 // ago says how long before now t was, roughly.

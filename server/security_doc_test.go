@@ -64,6 +64,8 @@ func TestSecurityDocLimits(t *testing.T) {
 		"page title":                                fmt.Sprintf("%d characters", maxTitle),
 		"Idempotency-Key":                           fmt.Sprintf("%d characters, kept %d hours", maxIdemKey, idemTTL/time.Hour),
 		"API send waiting for the widget's receipt": fmt.Sprintf("%d s", withDefaults(Options{}).AckWait/time.Second),
+		"console session":                           fmt.Sprintf("%d hours", consoleTTL/time.Hour),
+		"console form body":                         fmt.Sprintf("%d KiB", consoleMaxForm>>10),
 		"attributes kept per visitor":               fmt.Sprint(d.MaxAttributes),
 		"attribute bytes kept per visitor":          fmt.Sprint(d.MaxAttributeBytes),
 	}

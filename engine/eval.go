@@ -173,37 +173,6 @@ func (e *Engine) evaluate(ent *entry, t time.Time, ev *tracker.Event) (*message.
 	return msg, err
 }
 
-// sendFirst sends the message of the first live candidate (by priority)
-// whose templates render.
-func (e *Engine) sendFirst(ent *entry, sc *scratch, set *rules.Set, cands []int, env rules.Env, t time.Time, tr *Evaluation) (*message.Message, error) {
-	v := ent.v
-	for n, i := range cands {
-		r := set.Rules[i]
-		if r.Shadow {
-			continue
-		}
-		msg, empty, err := e.render(sc, r, v, env, t)
-		if err != nil {
-			e.log.Warn("engine: template failed, nothing sent", "rule", r.Name, "visitor", v.ID, "err", err)
-			tr.note(i, "template failed: "+err.Error())
-			continue
-		}
-		if len(empty) > 0 {
-			e.log.Warn("engine: a template value printed nothing", "rule", r.Name, "visitor", v.ID, "empty", empty)
-			tr.warn(empty)
-		}
-		for _, j := range cands[n+1:] {
-			if !set.Rules[j].Shadow {
-				tr.note(j, "lower priority than "+r.Name)
-			}
-		}
-		msg.ID = e.opts.NewID("msg")
-		tr.sent(i, msg)
-		return msg, e.sendRule(ent, set, i, msg)
-	}
-	return nil, nil
-}
-
 // ready evaluates rule i: its condition, pending and fired state, and
 // whether anything blocks it. It reports whether the rule may send.
 func (e *Engine) ready(ent *entry, sc *scratch, set *rules.Set, i int, t time.Time, status string, env any, tr *Evaluation) bool {

@@ -58,6 +58,37 @@ func (e *Engine) render(sc *scratch, r *rules.Rule, v *visitorState, env rules.E
 	}, empty, nil
 }
 
+// sendFirst sends the message of the first live candidate (by priority)
+// whose templates render.
+func (e *Engine) sendFirst(ent *entry, sc *scratch, set *rules.Set, cands []int, env rules.Env, t time.Time, tr *Evaluation) (*message.Message, error) {
+	v := ent.v
+	for n, i := range cands {
+		r := set.Rules[i]
+		if r.Shadow {
+			continue
+		}
+		msg, empty, err := e.render(sc, r, v, env, t)
+		if err != nil {
+			e.log.Warn("engine: template failed, nothing sent", "rule", r.Name, "visitor", v.ID, "err", err)
+			tr.note(i, "template failed: "+err.Error())
+			continue
+		}
+		if len(empty) > 0 {
+			e.log.Warn("engine: a template value printed nothing", "rule", r.Name, "visitor", v.ID, "empty", empty)
+			tr.warn(empty)
+		}
+		for _, j := range cands[n+1:] {
+			if !set.Rules[j].Shadow {
+				tr.note(j, "lower priority than "+r.Name)
+			}
+		}
+		msg.ID = e.opts.NewID("msg")
+		tr.sent(i, msg)
+		return msg, e.sendRule(ent, set, i, msg)
+	}
+	return nil, nil
+}
+
 // sendRule records rule i's send in the visitor's state and commits it
 // with the message; the send counts once the commit succeeded.
 func (e *Engine) sendRule(ent *entry, set *rules.Set, i int, msg *message.Message) error {

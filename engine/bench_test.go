@@ -15,8 +15,9 @@ import (
 // own audience. A quarter are about pages (a page, a section, a list of
 // pages); the rest are not: a campaign (utm_source), an attribute (a
 // plan), a device with a referrer, a page visited earlier, and time on
-// site. The visitors read /pricing, came from one campaign, on one device,
-// with one plan, so a few rules of each kind hold for them.
+// site since landing on a page. The visitors read /pricing, came from one
+// campaign, on one device, with one plan, so a few rules of each kind hold
+// for them.
 func benchRules(b *testing.B, n int) *rules.Set {
 	var lists, rs strings.Builder
 	for i := range n {
@@ -42,7 +43,7 @@ func benchRules(b *testing.B, n int) *rules.Set {
 		case 8, 9:
 			when = fmt.Sprintf(`visited("/docs/d%d/**") && session.duration > 60`, i)
 		default:
-			when = fmt.Sprintf(`session.duration > %d && session.page_views > %d`, 60+i%600, 3+i%5)
+			when = fmt.Sprintf(`session.duration > %d && session.landing_page == "/lp/%d"`, 60+i%600, i%100)
 		}
 		rs.WriteString(rule(fmt.Sprintf("r%d", i), when, "for: 45s"))
 	}
@@ -53,8 +54,10 @@ func benchRules(b *testing.B, n int) *rules.Set {
 // update, scoring and the rules that can hold evaluated, for visitors
 // spread over the shards; nine in ten events are heartbeats, one a page
 // view (of one of three pages), as from the beacon of a reading visitor.
-// The clock moves a second per round of visitors. State stays in memory
-// (no flush), as on the server between group commits.
+// Visitors come in cohorts of 1,000 that stay 100 seconds (an identify and
+// a landing page view each, not timed), so every run sees the same mix
+// whatever its length. State stays in memory (no flush), as on the server
+// between group commits.
 func BenchmarkEvent(b *testing.B) {
 	for _, n := range []int{10, 1000, 5000} {
 		b.Run(fmt.Sprintf("rules=%d", n), func(b *testing.B) {
@@ -63,22 +66,32 @@ func BenchmarkEvent(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			const visitors = 1000
-			ids := make([]string, visitors)
+			const visitors, stay = 1000, 100
 			t0 := time.Date(2026, 1, 20, 14, 0, 0, 0, time.UTC)
-			for i := range ids {
-				ids[i] = fmt.Sprintf("v%d", i)
-				eng.Handle(tracker.Event{Time: t0, VisitorID: ids[i], Type: tracker.Identify, Attributes: map[string]any{"plan": "p5"}})
-				eng.Handle(tracker.Event{Time: t0, VisitorID: ids[i], Type: tracker.PageView, URL: "https://example.com/pricing?utm_source=src3", Device: "mobile"})
-			}
 			pages := []string{"https://example.com/pricing", "https://example.com/services/s12", "https://example.com/docs/d8/intro"}
+			ids := make([]string, visitors)
+			arrive := func(cohort int) {
+				b.StopTimer()
+				at := t0.Add(time.Duration(cohort) * time.Hour)
+				for v := range ids {
+					ids[v] = fmt.Sprintf("c%d-v%d", cohort, v)
+					eng.Handle(tracker.Event{Time: at, VisitorID: ids[v], Type: tracker.Identify, Attributes: map[string]any{"plan": "p5"}})
+					eng.Handle(tracker.Event{Time: at, VisitorID: ids[v], Type: tracker.PageView, URL: "https://example.com/pricing?utm_source=src3", Device: "mobile"})
+				}
+				b.StartTimer()
+			}
 			b.ReportAllocs()
 			b.ResetTimer()
 			for i := range b.N {
 				round := i / visitors
-				e := tracker.Event{Time: t0.Add(time.Duration(round+1) * time.Second), VisitorID: ids[i%visitors], Type: tracker.Heartbeat}
-				if round%10 == 9 {
-					e.Type, e.URL = tracker.PageView, pages[(round/10)%len(pages)]
+				cohort, r := round/stay, round%stay
+				if i%(visitors*stay) == 0 {
+					arrive(cohort)
+				}
+				e := tracker.Event{Time: t0.Add(time.Duration(cohort)*time.Hour + time.Duration(r+1)*time.Second),
+					VisitorID: ids[i%visitors], Type: tracker.Heartbeat}
+				if r%10 == 9 {
+					e.Type, e.URL = tracker.PageView, pages[(r/10)%len(pages)]
 				}
 				if _, err := eng.Handle(e); err != nil {
 					b.Fatal(err)

@@ -14,6 +14,7 @@ package engine
 import (
 	"context"
 	"crypto/rand"
+	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -175,10 +176,14 @@ func (e *Engine) restore() error {
 	return nil
 }
 
-// RandomID returns prefix_ and 16 random hex digits.
+// RandomID returns prefix_ and 20 hex digits: the time in milliseconds
+// (12 digits), then 8 random ones. Ids made later sort later, so records
+// kept by id (messages, sessions) are added at the end of their index
+// rather than all over it, and a commit touches fewer pages.
 func RandomID(prefix string) string {
-	var b [8]byte
-	rand.Read(b[:])
+	var b [10]byte
+	binary.BigEndian.PutUint64(b[:8], uint64(time.Now().UnixMilli())<<16)
+	rand.Read(b[6:])
 	return prefix + "_" + hex.EncodeToString(b[:])
 }
 

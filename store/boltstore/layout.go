@@ -21,7 +21,9 @@ const (
 	bTimers         = "timers"           // visitor id → "" while it has wakeups
 	bMessages       = "messages"         // message id → record (JSON)
 	bSessionMsgs    = "session_messages" // session id/seq → message id
-	bUndelivered    = "undelivered"      // visitor id/seq → message id
+	// A visitor's queue of undelivered messages is kept in bVisitors, next
+	// to the visitor (see queuePrefix): a send writes both, and they share
+	// a page.
 	bReplies        = "replies"          // seq (8 bytes, big-endian) → reply (JSON)
 	bSessionReplies = "session_replies"  // session id/seq → ""
 	bOutbox         = "outbox"           // due time + delivery id → delivery (JSON)
@@ -96,6 +98,11 @@ func wbucket(tx *bolt.Tx, ws, name string) (*bolt.Bucket, error) {
 func seqKey(prefix string, seq uint64) []byte {
 	return fmt.Appendf(nil, "%s/%020d", prefix, seq)
 }
+
+// queuePrefix is where a visitor's queue entries are: right after the
+// visitor in bVisitors (ids never hold a NUL), as visitor id, NUL, "q",
+// then "/" and the message's sequence number (see seqKey).
+func queuePrefix(visitorID string) string { return visitorID + "\x00q" }
 
 // timeKey sorts by time first, so a scan from the start meets the
 // earliest first.

@@ -85,17 +85,18 @@ func putMessage(tx *bolt.Tx, ws string, r *message.Record, queueLimit int) error
 
 // enqueue adds r to its visitor's queue, keeping only the newest limit.
 func enqueue(tx *bolt.Tx, ws string, r *message.Record, limit int) error {
-	b, err := wbucket(tx, ws, bUndelivered)
+	b, err := wbucket(tx, ws, bVisitors)
 	if err != nil {
 		return err
 	}
-	if err := b.Put(seqKey(r.VisitorID, r.Seq), []byte(r.ID)); err != nil {
+	b.FillPercent = visitorFill
+	if err := b.Put(seqKey(queuePrefix(r.VisitorID), r.Seq), []byte(r.ID)); err != nil {
 		return err
 	}
 	if limit <= 0 {
 		return nil
 	}
-	keys := prefixKeys(b, r.VisitorID)
+	keys := prefixKeys(b, queuePrefix(r.VisitorID))
 	for len(keys) > limit {
 		if err := b.Delete(keys[0]); err != nil {
 			return err
@@ -144,7 +145,7 @@ func (s *Store) SessionMessages(ws, sessionID string) ([]message.Record, error) 
 
 // Undelivered returns a visitor's queued messages, oldest first.
 func (s *Store) Undelivered(ws, visitorID string) ([]message.Record, error) {
-	out, err := s.listed(ws, bUndelivered, visitorID)
+	out, err := s.listed(ws, bVisitors, queuePrefix(visitorID))
 	if err != nil {
 		return nil, fmt.Errorf("store: queue of visitor %s: %w", visitorID, err)
 	}
@@ -191,8 +192,8 @@ func (s *Store) UpdateMessage(ctx context.Context, ws, id string, fn func(*messa
 			return err
 		}
 		if was < message.StatusDelivered && r.Status >= message.StatusDelivered {
-			if ub := bucket(tx, ws, bUndelivered); ub != nil {
-				if err := ub.Delete(seqKey(r.VisitorID, r.Seq)); err != nil {
+			if ub := bucket(tx, ws, bVisitors); ub != nil {
+				if err := ub.Delete(seqKey(queuePrefix(r.VisitorID), r.Seq)); err != nil {
 					return err
 				}
 			}

@@ -147,7 +147,7 @@ func deleteMessage(tx *bolt.Tx, ws, id string, cutoff time.Time) (bool, error) {
 	if err != nil || !r.SentAt.Before(cutoff) {
 		return false, nil
 	}
-	for _, ix := range []struct{ name, prefix string }{{bSessionMsgs, r.SessionID}, {bUndelivered, r.VisitorID}} {
+	for _, ix := range []struct{ name, prefix string }{{bSessionMsgs, r.SessionID}, {bVisitors, queuePrefix(r.VisitorID)}} {
 		if b := bucket(tx, ws, ix.name); b != nil {
 			if err := b.Delete(seqKey(ix.prefix, r.Seq)); err != nil {
 				return false, err

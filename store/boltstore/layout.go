@@ -16,26 +16,26 @@ const (
 	formatKey  = "format"
 	format     = "2"
 
-	bVisitors       = "visitors"         // id → visitor header + data
-	bSessions       = "sessions"         // session id → visitor id
-	bTimers         = "timers"           // visitor id → "" while it has wakeups
-	bMessages       = "messages"         // message id → record (JSON)
-	bSessionMsgs    = "session_messages" // session id/seq → message id
+	bVisitors    = "visitors"         // id → visitor header + data
+	bSessions    = "sessions"         // session id → visitor id
+	bTimers      = "timers"           // visitor id → "" while it has wakeups
+	bMessages    = "messages"         // message id → record (JSON)
+	bSessionMsgs = "session_messages" // session id/seq → message id
 	// A visitor's queue of undelivered messages is kept in bVisitors, next
 	// to the visitor (see queuePrefix): a send writes both, and they share
 	// a page.
-	bReplies        = "replies"          // seq (8 bytes, big-endian) → reply (JSON)
-	bSessionReplies = "session_replies"  // session id/seq → ""
-	bOutbox         = "outbox"           // due time + delivery id → delivery (JSON)
-	bOutboxCounts   = "outbox_counts"    // endpoint URL → deliveries waiting
-	bOutboxOrder    = "outbox_order"     // URL + 0 + order + 0 + delivery id → "": deliveries in line
-	bDead           = "dead_letter"      // give-up time + delivery id → delivery (JSON)
-	bIdempotency    = "idempotency"      // key → record (JSON)
-	bCounts         = "counts"           // hour + rule + "\x00" + name → count
-	bExpiry         = "expiry"           // kind + day + id → "": what to sweep, by day
-	bTokens         = "visitor_tokens"   // visitor id → unix seconds its token was given
-	deadCountKey    = "\x00dead"         // in bOutboxCounts: dead letters kept
-	allKey          = "\x00all"          // in bOutboxCounts: deliveries waiting in all
+	bReplies        = "replies"         // seq (8 bytes, big-endian) → reply (JSON)
+	bSessionReplies = "session_replies" // session id/seq → ""
+	bOutbox         = "outbox"          // due time + delivery id → delivery (JSON)
+	bOutboxCounts   = "outbox_counts"   // endpoint URL → deliveries waiting
+	bOutboxOrder    = "outbox_order"    // URL + 0 + order + 0 + delivery id → "": deliveries in line
+	bDead           = "dead_letter"     // give-up time + delivery id → delivery (JSON)
+	bIdempotency    = "idempotency"     // key → record (JSON)
+	bCounts         = "counts"          // hour + rule + "\x00" + name → count
+	bExpiry         = "expiry"          // kind + day + id → "": what to sweep, by day
+	bTokens         = "visitor_tokens"  // visitor id → unix seconds its token was given
+	deadCountKey    = "\x00dead"        // in bOutboxCounts: dead letters kept
+	allKey          = "\x00all"         // in bOutboxCounts: deliveries waiting in all
 )
 
 // Kinds of expiry keys.

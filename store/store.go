@@ -28,7 +28,14 @@ var (
 	ErrDuplicate = errors.New("store: message already recorded")
 	// ErrClosed: the store was closed.
 	ErrClosed = errors.New("store: closed")
+	// ErrConflict: a batch with FailStale met a visitor stored at a
+	// version as new as its own; another process changed it first.
+	ErrConflict = errors.New("store: visitor changed by another process")
 )
+
+// IdempotencyWindow is how long an Idempotency-Key's claim holds: a new
+// claim of the key is refused while an older record is younger than this.
+const IdempotencyWindow = 24 * time.Hour
 
 // Store keeps the state of any number of workspaces; every method takes
 // the workspace's id, and no workspace sees another's data. It is safe
@@ -56,8 +63,38 @@ type Store interface {
 	// sessions and timers), messages (with their queue entries), replies,
 	// Idempotency-Key records and counts.
 	Sweep(ctx context.Context, ws string, now time.Time, r Retention) (Swept, error)
+	Sharing
 	// Close waits for commits in progress and closes the store.
 	Close() error
+}
+
+// Sharing is what lets several processes use one store at once (see
+// docs/scale-out.md). A store that only one process may open implements it
+// for that one process.
+type Sharing interface {
+	// Shared reports whether other processes may use the store at the
+	// same time; the engine and the pipeline then keep nothing as
+	// authoritative in memory.
+	Shared() bool
+	// ClaimDue returns up to limit visitors whose earliest committed
+	// wakeup is at or before now and that nobody holds claimed, and
+	// claims them until now+lease. A commit of the visitor ends its
+	// claim, so a claim left by a process that died runs out by itself.
+	// It also returns the earliest wakeup that is neither due nor
+	// claimed (zero: none).
+	ClaimDue(ctx context.Context, ws string, now time.Time, lease time.Duration, limit int) ([]string, time.Time, error)
+	// ClaimDeliveries is DueDeliveries for dispatchers that share one
+	// outbox: each delivery returned is claimed until now+lease, and
+	// handed out again only then, unless Delivered, Retry or GiveUp
+	// comes first.
+	ClaimDeliveries(ctx context.Context, ws string, now time.Time, lease time.Duration, limit int) ([]Delivery, time.Time, error)
+	// Publish hands note to every Listen of ws, in this process and in
+	// the others. Notes are not kept: one that finds no listener is lost.
+	Publish(ctx context.Context, ws string, note []byte) error
+	// Listen calls fn with every note published to ws from the time it
+	// returns until ctx ends or the store closes. fn runs on one
+	// goroutine per Listen and should not block.
+	Listen(ctx context.Context, ws string, fn func(note []byte)) error
 }
 
 // Visitors reads visitor state.
@@ -137,6 +174,12 @@ type Batch struct {
 	// QueueLimit caps a visitor's queue of undelivered messages; the
 	// oldest leave it (0: no cap).
 	QueueLimit int
+	// FailStale makes a visitor that is not newer than the stored one
+	// fail the whole batch with ErrConflict instead of being skipped. A
+	// process sharing the store commits each change of a visitor as the
+	// version it read plus one, so a conflict means another process
+	// changed the visitor since; it reads it again and redoes its change.
+	FailStale bool
 
 	// Set by Commit.
 	Dropped int      // deliveries dropped by OutboxLimit
@@ -183,13 +226,20 @@ type Delivery struct {
 	// URL with the same Order, only the earliest queued is handed out,
 	// until it is delivered or given up.
 	Order string `json:"order,omitempty"`
+	// VisitorID is whose event it is: a backend may keep the delivery
+	// near that visitor's state.
+	VisitorID string `json:"visitor_id,omitempty"`
 	// Key is the backend's handle on a queued delivery.
 	Key string `json:"-"`
 }
 
-// Idempotency is what an Idempotency-Key is remembered with.
+// Idempotency is what an Idempotency-Key is remembered with. A record
+// without Status claims the key: it fails its batch with ErrDuplicate
+// when the key has a record created less than IdempotencyWindow before
+// it. A record with Status (the answer) replaces the stored one.
 type Idempotency struct {
 	Key         string    `json:"key"`
+	VisitorID   string    `json:"visitor_id,omitempty"` // whom the message went to
 	RequestHash string    `json:"request_hash"`
 	Created     time.Time `json:"created"`
 	MessageID   string    `json:"message_id"`

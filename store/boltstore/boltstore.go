@@ -38,6 +38,8 @@ type Store struct {
 	closed bool
 	queue  chan *request
 	done   chan struct{} // the writer has ended
+
+	shared sharing
 }
 
 var _ store.Store = (*Store)(nil)
@@ -210,7 +212,8 @@ func (s *Store) commit(group []*request) {
 // refusal reports whether err is a refusal, which a request returns
 // before it writes anything.
 func refusal(err error) bool {
-	return errors.Is(err, store.ErrNotFound) || errors.Is(err, store.ErrOutboxFull) || errors.Is(err, store.ErrDuplicate)
+	return errors.Is(err, store.ErrNotFound) || errors.Is(err, store.ErrOutboxFull) ||
+		errors.Is(err, store.ErrDuplicate) || errors.Is(err, store.ErrConflict)
 }
 
 // view runs fn in a read-only transaction.

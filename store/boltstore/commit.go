@@ -25,11 +25,24 @@ func (s *Store) Commit(ctx context.Context, b *store.Batch) error {
 	if err != nil {
 		return fmt.Errorf("store: commit to %s: %w", b.Workspace, err)
 	}
+	for _, v := range b.Visitors {
+		s.shared.release(claimKey(b.Workspace, v.ID))
+	}
 	return nil
 }
 
 // checkBatch finds what would refuse b, before anything is written.
 func checkBatch(tx *bolt.Tx, b *store.Batch) error {
+	if b.FailStale {
+		if err := checkFresh(tx, b); err != nil {
+			return err
+		}
+	}
+	for i := range b.Idempotency {
+		if err := checkClaim(tx, b.Workspace, &b.Idempotency[i]); err != nil {
+			return err
+		}
+	}
 	for i := range b.Messages {
 		if err := checkNewMessage(tx, b.Workspace, &b.Messages[i]); err != nil {
 			return err
@@ -87,6 +100,54 @@ func writeBatch(tx *bolt.Tx, b *store.Batch) error {
 	return nil
 }
 
+// checkFresh refuses a batch holding a visitor that is not newer than the
+// stored one.
+func checkFresh(tx *bolt.Tx, b *store.Batch) error {
+	vb := bucket(tx, b.Workspace, bVisitors)
+	if vb == nil {
+		return nil
+	}
+	for i := range b.Visitors {
+		v := &b.Visitors[i]
+		raw := vb.Get([]byte(v.ID))
+		if raw == nil {
+			continue
+		}
+		h, err := decodeHeader(raw)
+		if err != nil {
+			return fmt.Errorf("visitor %s: %w", v.ID, err)
+		}
+		if h.version >= v.Version {
+			return fmt.Errorf("visitor %s at version %d, stored %d: %w", v.ID, v.Version, h.version, store.ErrConflict)
+		}
+	}
+	return nil
+}
+
+// checkClaim refuses a claim of an Idempotency-Key that a recent record
+// holds.
+func checkClaim(tx *bolt.Tx, ws string, r *store.Idempotency) error {
+	if r.Status != 0 {
+		return nil
+	}
+	b := bucket(tx, ws, bIdempotency)
+	if b == nil {
+		return nil
+	}
+	raw := b.Get([]byte(r.Key))
+	if raw == nil {
+		return nil
+	}
+	var old store.Idempotency
+	if err := json.Unmarshal(raw, &old); err != nil {
+		return fmt.Errorf("Idempotency-Key %q: %w", r.Key, err)
+	}
+	if r.Created.Sub(old.Created) < store.IdempotencyWindow {
+		return fmt.Errorf("Idempotency-Key %q: %w", r.Key, store.ErrDuplicate)
+	}
+	return nil
+}
+
 func putIdempotency(tx *bolt.Tx, ws string, r *store.Idempotency) error {
 	b, err := wbucket(tx, ws, bIdempotency)
 	if err != nil {
@@ -96,10 +157,8 @@ func putIdempotency(tx *bolt.Tx, ws string, r *store.Idempotency) error {
 	if err != nil {
 		return err
 	}
-	if b.Get([]byte(r.Key)) == nil {
-		if err := putExpiry(tx, ws, expIdempotency, r.Created, r.Key); err != nil {
-			return err
-		}
+	if err := putExpiry(tx, ws, expIdempotency, r.Created, r.Key); err != nil {
+		return err
 	}
 	return b.Put([]byte(r.Key), raw)
 }

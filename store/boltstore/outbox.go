@@ -199,6 +199,7 @@ func (s *Store) GiveUp(ctx context.Context, ws string, d *store.Delivery, keep i
 }
 
 func (s *Store) finish(ctx context.Context, ws string, d *store.Delivery, what string, fn func(tx *bolt.Tx) error) error {
+	defer s.shared.release(claimKey(ws, d.Key)) // the key it was claimed under
 	if err := s.update(ctx, fn); err != nil {
 		return fmt.Errorf("store: %s %s of %s: %w", what, d.ID, ws, err)
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
+	"encoding/json"
 	"fmt"
 	"time"
 
@@ -157,10 +158,18 @@ func deleteMessage(tx *bolt.Tx, ws, id string, cutoff time.Time) (bool, error) {
 	return true, bucket(tx, ws, bMessages).Delete([]byte(id))
 }
 
-func deleteIdempotency(tx *bolt.Tx, ws, key string, _ time.Time) (bool, error) {
+func deleteIdempotency(tx *bolt.Tx, ws, key string, cutoff time.Time) (bool, error) {
 	b := bucket(tx, ws, bIdempotency)
-	if b == nil || b.Get([]byte(key)) == nil {
+	if b == nil {
 		return false, nil
+	}
+	raw := b.Get([]byte(key))
+	if raw == nil {
+		return false, nil
+	}
+	var r store.Idempotency
+	if json.Unmarshal(raw, &r) == nil && !r.Created.Before(cutoff) {
+		return false, nil // claimed again since: its newer expiry key stays
 	}
 	return true, b.Delete([]byte(key))
 }

@@ -15,8 +15,42 @@ import (
 // Opener opens a fresh, empty store for one test; the suite closes it.
 type Opener func(t *testing.T) store.Store
 
+// Backend is how the suite opens a backend.
+type Backend struct {
+	Open Opener
+	// Twin opens another handle on s's data, as a second process would,
+	// and closes it when the test ends. Nil when only one process may
+	// open the data: the suite then uses s for both.
+	Twin func(t *testing.T, s store.Store) store.Store
+}
+
 // Run runs the whole suite against stores made by open.
-func Run(t *testing.T, open Opener) {
+func Run(t *testing.T, open Opener) { RunBackend(t, Backend{Open: open}) }
+
+// RunBackend runs the whole suite against b.
+func RunBackend(t *testing.T, b Backend) {
+	for _, tc := range cases() {
+		t.Run(tc.name, func(t *testing.T) {
+			s := b.Open(t)
+			t.Cleanup(func() { s.Close() })
+			twin := s
+			if b.Twin != nil {
+				twin = b.Twin(t, s)
+			}
+			tc.fn(t, s, twin)
+		})
+	}
+}
+
+type testCase struct {
+	name string
+	fn   func(t *testing.T, s, twin store.Store)
+}
+
+func cases() []testCase {
+	one := func(name string, fn func(*testing.T, store.Store)) testCase {
+		return testCase{name, func(t *testing.T, s, _ store.Store) { fn(t, s) }}
+	}
 	tests := []struct {
 		name string
 		fn   func(*testing.T, store.Store)
@@ -41,14 +75,18 @@ func Run(t *testing.T, open Opener) {
 		{"SweepRetention", sweepRetention},
 		{"VisitorTokenClaims", visitorTokenClaims},
 		{"VisitorTokensSwept", visitorTokensSwept},
+		{"IdempotencyClaims", idempotencyClaims},
 	}
+	var out []testCase
 	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			s := open(t)
-			t.Cleanup(func() { s.Close() })
-			tc.fn(t, s)
-		})
+		out = append(out, one(tc.name, tc.fn))
 	}
+	return append(out,
+		testCase{"FailStaleConflicts", failStaleConflicts},
+		testCase{"ClaimDue", claimDue},
+		testCase{"ClaimDeliveries", claimDeliveries},
+		testCase{"PublishListen", publishListen},
+	)
 }
 
 const ws = "ws_test"

@@ -80,8 +80,8 @@ type Sharing interface {
 	// wakeup is at or before now and that nobody holds claimed, and
 	// claims them until now+lease. A commit of the visitor ends its
 	// claim, so a claim left by a process that died runs out by itself.
-	// It also returns the earliest wakeup that is neither due nor
-	// claimed (zero: none).
+	// It also returns when the next visitor may come due after now (a
+	// wakeup, or a claim that runs out; zero: none).
 	ClaimDue(ctx context.Context, ws string, now time.Time, lease time.Duration, limit int) ([]string, time.Time, error)
 	// ClaimDeliveries is DueDeliveries for dispatchers that share one
 	// outbox: each delivery returned is claimed until now+lease, and

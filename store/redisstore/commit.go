@@ -98,7 +98,7 @@ type uHeader struct {
 // part is one partition's share of a batch, with where its messages and
 // deliveries came from in the batch.
 type part struct {
-	h          header
+	h                header
 	blobs            []string
 	msgs, dlvs, rpls []int
 }

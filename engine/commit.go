@@ -17,7 +17,11 @@ func (e *Engine) snapshot(ent *entry) (store.Visitor, error) {
 		return store.Visitor{}, wrap("encode visitor "+v.ID, err)
 	}
 	ent.storedHeard = v.LastHeard
-	return store.Visitor{ID: v.ID, Version: ent.version, LastSeen: v.LastHeard, SessionID: v.Session.ID,
+	version := ent.version
+	if e.shared {
+		version = ent.saved + 1 // FailStale: any other commit since our read conflicts
+	}
+	return store.Visitor{ID: v.ID, Version: version, LastSeen: v.LastHeard, SessionID: v.Session.ID,
 		SessionStart: v.Session.Start, Wakeups: slices.Clone(v.Wakeups), Data: data}, nil
 }
 
@@ -128,7 +132,7 @@ func (e *Engine) commitSend(ent *entry, msg *message.Message, apply func(*visito
 	if err != nil {
 		return e.undoSend(ent, before, err)
 	}
-	b := &store.Batch{Workspace: e.ws, Visitors: []store.Visitor{snap}}
+	b := &store.Batch{Workspace: e.ws, Visitors: []store.Visitor{snap}, FailStale: e.shared, Counts: ent.counts}
 	e.sender.Stage(b, msg)
 	if extra != nil {
 		extra(b, msg)
@@ -136,12 +140,23 @@ func (e *Engine) commitSend(ent *entry, msg *message.Message, apply func(*visito
 	if err := e.store.Commit(context.Background(), b); err != nil {
 		return e.undoSend(ent, before, err)
 	}
-	ent.saved = max(ent.saved, snap.Version)
+	e.saved(ent, snap.Version)
 	if b.Dropped > 0 {
 		e.log.Warn("engine: webhook outbox full, message_sent events dropped", "message_id", msg.ID, "dropped", b.Dropped)
 	}
 	e.sender.Deliver(msg)
 	return nil
+}
+
+// saved records that ent's state is committed at version, with the counts
+// that waited for it. Call with ent.mu held.
+func (e *Engine) saved(ent *entry, version uint64) {
+	if e.shared {
+		ent.version = version
+		e.counts.committed(ent.counts)
+		ent.counts = nil
+	}
+	ent.saved = max(ent.saved, version)
 }
 
 func (e *Engine) undoSend(ent *entry, before []byte, cause error) error {

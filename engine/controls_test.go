@@ -87,13 +87,13 @@ func TestQuietAfterReply(t *testing.T) {
 
 	var reasons []string
 	j := journeyOf(t, run{events: events, until: "1m"})
-	journey.Run(set, j, journey.Options{Trace: func(e *engine.Evaluation) {
+	journey.Run(set, j, on(journey.Options{Trace: func(e *engine.Evaluation) {
 		for _, r := range e.Rules {
 			if r.Rule == "heating" && strings.HasPrefix(r.Reason, "quiet") {
 				reasons = append(reasons, e.Time.Sub(start).String()+" "+r.Reason)
 			}
 		}
-	}})
+	}}))
 	expectSends(t, reasons, "50s quiet: 40s after a reply, quiet_after_reply is 1m0s")
 }
 
@@ -138,9 +138,9 @@ func TestEmptyValueReported(t *testing.T) {
 		"  - name: hello\n    when: page.path == \"/a\"\n    message: Hi {{ visitor.attributes.firstname }}!\n    quick_replies: [{text: A, value: a}, {text: B, value: b}]\n")
 	var warnings []string
 	j := journeyOf(t, run{events: []journey.Event{page("0s", "/a")}, until: "10s"})
-	sent, err := journey.Run(mustSet(t, src), j, journey.Options{Trace: func(e *engine.Evaluation) {
+	sent, err := journey.Run(mustSet(t, src), j, on(journey.Options{Trace: func(e *engine.Evaluation) {
 		warnings = append(warnings, e.Warnings...)
-	}})
+	}}))
 	if err != nil || len(sent) != 1 || sent[0].Message.Message != "Hi !" {
 		t.Fatalf("sent %v, %v", describe(sent), err)
 	}

@@ -103,6 +103,47 @@ func (c *counter) suppressed(rule string, b block, at time.Time) {
 	}
 }
 
+// count adds one of name to a rule's count. In shared mode it waits for
+// the visitor's next commit, so an evaluation redone after a conflict
+// counts once; else for the next group commit.
+func (e *Engine) count(ent *entry, rule, name string, at time.Time) {
+	if !e.shared {
+		e.counts.add(rule, name, at)
+		return
+	}
+	ent.counts = append(ent.counts, store.Count{Rule: rule, Name: name, Hour: at.Truncate(time.Hour), N: 1})
+}
+
+// suppressed counts each reason of b, as count does.
+func (e *Engine) suppressed(ent *entry, rule string, b block, at time.Time) {
+	if !e.shared {
+		e.counts.suppressed(rule, b, at)
+		return
+	}
+	for _, br := range blockReasons {
+		if b&br.b != 0 {
+			e.count(ent, rule, suppressedName[br.reason], at)
+		}
+	}
+}
+
+// committed notes counts that a visitor's commit wrote.
+func (c *counter) committed(counts []store.Count) {
+	c.mu.Lock()
+	for _, s := range counts {
+		c.total(s.Rule)[s.Name] += s.N
+	}
+	c.mu.Unlock()
+}
+
+// sentAt notes the time of a rule's send (shared mode: the count itself
+// went with the send's commit).
+func (c *counter) sentAt(rule string, at time.Time) {
+	c.mu.Lock()
+	c.lastSent[rule] = at
+	c.mu.Unlock()
+}
+
 // take returns the pending counts and forgets them.
 func (c *counter) take() []store.Count {
 	c.mu.Lock()
@@ -127,15 +168,24 @@ func (c *counter) giveBack(counts []store.Count) {
 	c.mu.Unlock()
 }
 
-// RuleStats returns the loaded rules' counts, in rule order.
+// RuleStats returns the loaded rules' counts, in rule order. In shared
+// mode they are read from the store, where every process adds its own.
 func (e *Engine) RuleStats() []RuleStat {
 	set := e.loaded.Load().set
 	c := e.counts
+	var stored map[string]map[string]int64
+	if e.shared {
+		stored = e.storedCounts()
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	totals := c.totals
+	if stored != nil {
+		totals = stored
+	}
 	out := make([]RuleStat, len(set.Rules))
 	for i, r := range set.Rules {
-		t := c.totals[r.Name]
+		t := totals[r.Name]
 		out[i] = RuleStat{Name: r.Name, Ready: t[funnel.Ready], Sent: t[funnel.Sent], LastSent: c.lastSent[r.Name]}
 	}
 	return out
@@ -162,4 +212,22 @@ func (e *Engine) Counts(since time.Time) ([]store.Count, error) {
 		stored = append(stored, store.Count{Rule: k.rule, Name: k.name, Hour: k.hour, N: n})
 	}
 	return stored, nil
+}
+
+// storedCounts reads every rule's counts from the store; nil when it
+// cannot (this process's own totals stand in).
+func (e *Engine) storedCounts() map[string]map[string]int64 {
+	counts, err := e.store.Counts(e.ws, time.Time{})
+	if err != nil {
+		e.log.Error("engine: read rule counts", "err", err)
+		return nil
+	}
+	out := map[string]map[string]int64{}
+	for _, s := range counts {
+		if out[s.Rule] == nil {
+			out[s.Rule] = map[string]int64{}
+		}
+		out[s.Rule][s.Name] += s.N
+	}
+	return out
 }

@@ -64,6 +64,12 @@ type Options struct {
 	IdleTimeout time.Duration
 	Limits      Limits
 	Shards      int // default 64
+	// Shared runs the engine as one of several processes that share the
+	// store (see docs/scale-out.md); it is set whenever the store says
+	// it is shared. Memory then only caches: every change is read from
+	// and committed to the store before it counts, and wakeups are
+	// claimed from the store.
+	Shared bool
 }
 
 // Limits bound what one visitor may store.
@@ -84,6 +90,11 @@ type Engine struct {
 	shards []*shard
 	kick   chan struct{} // a new earliest wakeup may exist
 	counts *counter
+	shared bool
+	// localNext is, in shared mode, the earliest wakeup this process has
+	// committed since the store last told it the next one (Unix ns; 0:
+	// none).
+	localNext atomic.Int64
 	// sessions maps the sessions of visitors in memory to them; the
 	// store's session index answers for the others.
 	sessions sync.Map
@@ -108,7 +119,7 @@ func New(opts Options) (*Engine, error) {
 	}
 	opts = withDefaults(opts)
 	e := &Engine{opts: opts, ws: opts.Workspace, store: opts.Store, sender: opts.Sender, log: opts.Logger,
-		kick: make(chan struct{}, 1)}
+		kick: make(chan struct{}, 1), shared: opts.Shared || opts.Store.Shared()}
 	e.setRules(opts.Rules)
 	for range opts.Shards {
 		e.shards = append(e.shards, newShard())
@@ -118,6 +129,9 @@ func New(opts Options) (*Engine, error) {
 		return nil, wrap("read rule counts", err)
 	}
 	e.counts = newCounter(stored)
+	if e.shared {
+		return e, nil // wakeups are claimed from the store
+	}
 	if err := e.restore(); err != nil {
 		return nil, err
 	}
@@ -225,7 +239,11 @@ func (e *Engine) Rules() *rules.Set {
 func (e *Engine) Start(ctx context.Context) {
 	ctx, e.cancel = context.WithCancel(ctx)
 	e.wg.Add(3)
-	go e.wakeLoop(ctx)
+	if e.shared {
+		go e.sharedWakeLoop(ctx)
+	} else {
+		go e.wakeLoop(ctx)
+	}
 	go e.flushLoop(ctx)
 	go e.evictLoop(ctx)
 }

@@ -39,6 +39,8 @@ type entry struct {
 	queued         bool // in sh.dirty
 	// storedHeard is the visitor's last event as of the latest snapshot.
 	storedHeard time.Time
+	// counts waits, in shared mode, for the visitor's next commit.
+	counts []store.Count
 
 	// Guarded by sh.mu.
 	prev, next *entry
@@ -114,6 +116,9 @@ func (sh *shard) unlink(ent *entry) {
 // store when it is not in memory, or made new when create is set (else
 // ErrVisitorNotFound). It is the one way in to a visitor's state.
 func (e *Engine) withVisitor(id string, create bool, fn func(*entry) error) error {
+	if e.shared {
+		return e.withShared(id, create, fn)
+	}
 	for {
 		sh := e.shardFor(id)
 		ent := sh.acquire(id, e.opts.Clock.Now())
@@ -180,6 +185,9 @@ func (e *Engine) adopt(ent *entry, v *visitorState, version uint64) {
 	if v.Session.ID != "" {
 		e.sessions.Store(v.Session.ID, v.ID)
 	}
+	if e.shared {
+		return // the store's timer index holds the wakeups
+	}
 	for _, t := range v.Wakeups {
 		e.pushWake(ent.sh, t, v.ID)
 	}
@@ -189,7 +197,7 @@ func (e *Engine) adopt(ent *entry, v *visitorState, version uint64) {
 // waits for the next group commit. Call with ent.mu held.
 func (e *Engine) changed(ent *entry) {
 	ent.version++
-	if ent.queued {
+	if ent.queued || e.shared {
 		return
 	}
 	ent.queued = true

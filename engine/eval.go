@@ -179,7 +179,7 @@ func (e *Engine) ready(ent *entry, sc *scratch, set *rules.Set, i int, t time.Ti
 	v := ent.v
 	r := set.Rules[i]
 	if r.Disabled {
-		e.passDisabled(v, set, i, t, tr)
+		e.passDisabled(ent, set, i, t, tr)
 		return false
 	}
 	ok, err := r.When.Bool(&sc.vm, env)
@@ -221,13 +221,13 @@ func (e *Engine) ready(ent *entry, sc *scratch, set *rules.Set, i int, t time.Ti
 		}
 		return false
 	}
-	e.counts.add(r.Name, funnel.Ready, t)
+	e.count(ent, r.Name, funnel.Ready, t)
 	b := blocked(set, r, h, v, t, status)
 	if b == blockMinWait {
 		e.schedule(ent, v.Session.Start.Add(r.EffectiveMinWait(set.Policy)))
 	}
 	if b != 0 {
-		e.counts.suppressed(r.Name, b, t)
+		e.suppressed(ent, r.Name, b, t)
 		if tr != nil {
 			tr.note(i, b.describe(set, r, h, v, t, status))
 		}

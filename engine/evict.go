@@ -42,7 +42,7 @@ func (e *Engine) tryEvict(sh *shard, ent *entry) bool {
 		return false
 	}
 	defer ent.mu.Unlock()
-	if ent.v == nil || ent.queued || ent.version != ent.saved || len(ent.v.Wakeups) > 0 {
+	if ent.v == nil || ent.queued || ent.version != ent.saved || len(ent.v.Wakeups) > 0 && !e.shared {
 		return false
 	}
 	ent.gone = true

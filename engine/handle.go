@@ -30,7 +30,8 @@ type Result struct {
 // heartbeatWrite is how stale a visitor's stored last event may grow
 // while only heartbeats come: a heartbeat that changes nothing else (no
 // presence, no rule's stretch, no timer, no send) is not committed unless
-// the stored time of the visitor's last event is this old.
+// the stored time of the visitor's last event is this old. In shared mode
+// every event is committed: the stored state is the only one.
 const heartbeatWrite = time.Minute
 
 // Handle applies one event (its Time set by the caller: the server stamps
@@ -81,7 +82,7 @@ func (e *Engine) handle(ent *entry, ev tracker.Event) (Result, error) {
 	}
 	sent, err := e.evaluate(ent, ev.Time, &ev)
 	light := ev.Type == tracker.Heartbeat && !res.NewSession && v.Presence == presence && v.moves == moves
-	if sent == nil && (!light || v.LastHeard.Sub(ent.storedHeard) >= heartbeatWrite) {
+	if sent == nil && (e.shared || !light || v.LastHeard.Sub(ent.storedHeard) >= heartbeatWrite) {
 		e.changed(ent)
 	}
 	res.Sent = sent

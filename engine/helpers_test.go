@@ -87,10 +87,22 @@ func journeyOf(t testing.TB, r run) *journey.Journey {
 	return j
 }
 
+// onStore, when set, is the store (and mode) the journeys of the tests
+// run on; TestSemanticsShared sets it.
+var onStore *journey.Options
+
+// on is opts on the store the tests run on.
+func on(opts journey.Options) journey.Options {
+	if onStore != nil {
+		opts.Store, opts.Shared = onStore.Store, onStore.Shared
+	}
+	return opts
+}
+
 // simulate returns "AT RULE" for every message sent.
 func simulate(t testing.TB, set *rules.Set, r run) []string {
 	t.Helper()
-	sent, err := journey.Run(set, journeyOf(t, r), journey.Options{})
+	sent, err := journey.Run(set, journeyOf(t, r), on(journey.Options{}))
 	if err != nil {
 		t.Fatal(err)
 	}

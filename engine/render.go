@@ -92,10 +92,19 @@ func (e *Engine) sendFirst(ent *entry, sc *scratch, set *rules.Set, cands []int,
 // sendRule records rule i's send in the visitor's state and commits it
 // with the message; the send counts once the commit succeeded.
 func (e *Engine) sendRule(ent *entry, set *rules.Set, i int, msg *message.Message) error {
+	staged := len(ent.counts)
+	if e.shared { // counted in the send's own commit
+		e.count(ent, set.Rules[i].Name, funnel.Sent, msg.Time)
+	}
 	err := e.commitSend(ent, msg, func(v *visitorState) {
 		v.state(set, i).history.sent(v.Session.ID, msg.Time)
 	}, nil)
-	if err == nil {
+	switch {
+	case err != nil && e.shared:
+		ent.counts = ent.counts[:staged]
+	case err == nil && e.shared:
+		e.counts.sentAt(set.Rules[i].Name, msg.Time)
+	case err == nil:
 		e.counts.add(set.Rules[i].Name, funnel.Sent, msg.Time)
 	}
 	return err

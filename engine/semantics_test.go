@@ -289,11 +289,11 @@ func heartbeatOffsets(t *testing.T, r run) []string {
 	set := mustSet(t, "version: 1\nrules: []\n")
 	j := journeyOf(t, r)
 	var got []string
-	_, err := journey.Run(set, j, journey.Options{OnEvent: func(at time.Duration, e tracker.Event) {
+	_, err := journey.Run(set, j, on(journey.Options{OnEvent: func(at time.Duration, e tracker.Event) {
 		if e.Type == tracker.Heartbeat {
 			got = append(got, at.String())
 		}
-	}})
+	}}))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -31,7 +31,7 @@ func (e *Engine) wouldSend(ent *entry, sc *scratch, set *rules.Set, cands []int,
 			continue
 		}
 		v.state(set, i).Shadow.sent(v.Session.ID, t)
-		e.counts.add(r.Name, funnel.WouldSend, t)
+		e.count(ent, r.Name, funnel.WouldSend, t)
 		tr.wouldSend(i, msg)
 		changed = true
 	}
@@ -43,8 +43,8 @@ func (e *Engine) wouldSend(ent *entry, sc *scratch, set *rules.Set, cands []int,
 
 // passDisabled passes by disabled rule i without evaluating it: a stretch
 // it had going ends, and the pass counts as suppressed.disabled.
-func (e *Engine) passDisabled(v *visitorState, set *rules.Set, i int, t time.Time, tr *Evaluation) {
-	e.clearRule(v, set, i)
-	e.counts.add(set.Rules[i].Name, suppressedName[reasonDisabled], t)
+func (e *Engine) passDisabled(ent *entry, set *rules.Set, i int, t time.Time, tr *Evaluation) {
+	e.clearRule(ent.v, set, i)
+	e.count(ent, set.Rules[i].Name, suppressedName[reasonDisabled], t)
 	tr.note(i, "disabled (enabled: false)")
 }

@@ -40,6 +40,10 @@ func (e *Engine) schedule(ent *entry, t time.Time) {
 		return
 	}
 	ent.v.moves++
+	if e.shared {
+		e.noteWakeup(t)
+		return
+	}
 	e.pushWake(ent.sh, t, ent.id)
 	e.wakeSoon()
 }
@@ -80,6 +84,10 @@ func (e *Engine) RunDue(now time.Time) { e.runDue(now, 1) }
 // runDue is RunDue with up to workers visitors at once, so that sends of
 // many overdue timers share group commits.
 func (e *Engine) runDue(now time.Time, workers int) {
+	if e.shared {
+		e.runClaimed(now, workers)
+		return
+	}
 	for {
 		due := e.popDue(now)
 		if len(due) == 0 {

@@ -42,7 +42,11 @@ type Outcome struct {
 // tests. An unloadable rule file fails every test of the file. A test
 // file with problems of its own runs nothing: its error lists them all,
 // as rules.Diagnostics.
-func RunTestFile(path string) ([]Outcome, error) {
+func RunTestFile(path string) ([]Outcome, error) { return RunTestFileWith(path, Options{}) }
+
+// RunTestFileWith is RunTestFile with the simulations' options (a store
+// to run them on, say).
+func RunTestFileWith(path string, opts Options) ([]Outcome, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err
@@ -81,17 +85,17 @@ func RunTestFile(path string) ([]Outcome, error) {
 		case set == nil:
 			out[i].Failure = "rule files do not load:\n" + diags.Errors().Error()
 		default:
-			out[i].Failure = t.run(set)
+			out[i].Failure = t.run(set, opts)
 		}
 	}
 	return out, nil
 }
 
-func (t *RuleTest) run(set *rules.Set) string {
+func (t *RuleTest) run(set *rules.Set, opts Options) string {
 	if err := t.Validate(); err != nil {
 		return err.Error()
 	}
-	sent, err := Run(set, &t.Journey, Options{})
+	sent, err := Run(set, &t.Journey, opts)
 	if err != nil {
 		return err.Error()
 	}

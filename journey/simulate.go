@@ -1,6 +1,7 @@
 package journey
 
 import (
+	"context"
 	"fmt"
 	"sync"
 	"time"
@@ -26,6 +27,14 @@ type Options struct {
 	// OnEvent is told of every event the simulator feeds the engine,
 	// heartbeats included, before it is applied.
 	OnEvent func(at time.Duration, ev tracker.Event)
+	// Store keeps the simulation's state (default: a temporary bbolt
+	// file). Each run has a workspace of its own in it, deleted at its
+	// end, so many runs may share one store, one after another or at once.
+	Store store.Store
+	// Shared runs the engine as one of several processes sharing the
+	// store, as it does by itself on a shared store (tests use it to run
+	// shared mode on bbolt).
+	Shared bool
 }
 
 // collector is the simulator's Sender: it keeps the messages in order.
@@ -69,19 +78,26 @@ func Run(set *rules.Set, j *Journey, opts Options) ([]Sent, error) {
 	return out, err
 }
 
-// replay runs a journey through a new engine on a temporary store, then
-// hands the engine and what it sent to done.
+// replay runs a journey through a new engine on opts.Store (or a
+// temporary store), then hands the engine and what it sent to done.
 func replay(set *rules.Set, j *Journey, opts Options, done func(*engine.Engine, *collector) error) error {
-	st, err := boltstore.OpenTemp()
-	if err != nil {
-		return err
+	st, ws := opts.Store, "sim"
+	if st == nil {
+		temp, err := boltstore.OpenTemp()
+		if err != nil {
+			return err
+		}
+		defer temp.Close()
+		st = temp
+	} else {
+		ws = engine.RandomID("sim")
+		defer forget(st, ws)
 	}
-	defer st.Close()
 	clock := engine.NewVirtualClock(j.Start)
 	col := &collector{}
 	eng, err := engine.New(engine.Options{
-		Rules: set, Store: st, Sender: col, Workspace: "sim", Clock: clock,
-		NewID: counterIDs(), Trace: opts.Trace,
+		Rules: set, Store: st, Sender: col, Workspace: ws, Clock: clock,
+		NewID: counterIDs(), Trace: opts.Trace, Shared: opts.Shared,
 	})
 	if err != nil {
 		return err
@@ -94,6 +110,13 @@ func replay(set *rules.Set, j *Journey, opts Options, done func(*engine.Engine, 
 		return err
 	}
 	return done(eng, col)
+}
+
+// forget deletes a run's workspace from a store it shares with others:
+// everything in it is past a retention of a nanosecond in 2200.
+func forget(st store.Store, ws string) {
+	end := time.Date(2200, 1, 1, 0, 0, 0, 0, time.UTC)
+	st.Sweep(context.Background(), ws, end, store.Retention{Visitors: 1, Messages: 1, Idempotency: 1})
 }
 
 // feed drives the engine through the journey.

@@ -52,7 +52,7 @@ func (p *Pipeline) advance(ws, visitorID, id string, to message.Status, at time.
 			if r.Rule != "" { // the rule's funnel, committed with the status
 				b.Counts = append(b.Counts, store.Count{Rule: r.Rule, Name: s.String(), Hour: at.Truncate(time.Hour), N: 1})
 			}
-			ds, err := p.deliveries(ws, statusEvent(p.opt.NewID("evt"), r, s, at), r.ID)
+			ds, err := p.deliveries(ws, r.VisitorID, statusEvent(p.opt.NewID("evt"), r, s, at), r.ID)
 			if err != nil {
 				return nil, err
 			}

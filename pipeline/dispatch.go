@@ -92,12 +92,32 @@ func handOut(ctx context.Context, j job, jobs chan<- job, finished <-chan string
 // due reads up to scanLimit deliveries due by now that are not in flight,
 // and the due time of the first one that is not due yet.
 func (p *Pipeline) due(ws string, now time.Time, inflight map[string]bool) ([]job, time.Time, error) {
+	if p.shared {
+		return p.claim(ws, now, inflight)
+	}
 	ds, next, err := p.store.DueDeliveries(ws, now, scanLimit, func(d *store.Delivery) bool {
 		return inflight[ws+"\x00"+d.Key]
 	})
 	out := make([]job, len(ds))
 	for i, d := range ds {
 		out[i] = job{ws: ws, key: d.Key, d: d}
+	}
+	return out, next, err
+}
+
+// claim claims as many due deliveries as there are idle workers, so that
+// none waits claimed behind a busy worker.
+func (p *Pipeline) claim(ws string, now time.Time, inflight map[string]bool) ([]job, time.Time, error) {
+	free := p.opt.Workers - len(inflight)
+	if free <= 0 {
+		return nil, time.Time{}, nil
+	}
+	ds, next, err := p.store.ClaimDeliveries(context.Background(), ws, now, p.claimLease(), free)
+	out := make([]job, 0, len(ds))
+	for _, d := range ds {
+		if !inflight[ws+"\x00"+d.Key] {
+			out = append(out, job{ws: ws, key: d.Key, d: d})
+		}
 	}
 	return out, next, err
 }

@@ -19,7 +19,7 @@ type Delivery = store.Delivery
 // one message) reach an endpoint in the order they were queued. Retry
 // times run on the pipeline's clock, not the event's timestamp, which may
 // come from a simulated journey.
-func (p *Pipeline) deliveries(ws string, ev Event, order string) ([]store.Delivery, error) {
+func (p *Pipeline) deliveries(ws, visitorID string, ev Event, order string) ([]store.Delivery, error) {
 	var out []store.Delivery
 	var body []byte
 	created := p.opt.Clock()
@@ -34,7 +34,7 @@ func (p *Pipeline) deliveries(ws string, ev Event, order string) ([]store.Delive
 			}
 		}
 		out = append(out, store.Delivery{EventID: ev.ID, Event: ev.Event, URL: h.URL, Body: body,
-			Created: created, Due: created, Order: order})
+			Created: created, Due: created, Order: order, VisitorID: visitorID})
 	}
 	return out, nil
 }

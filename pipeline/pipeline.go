@@ -68,17 +68,21 @@ func (w Webhook) wants(event string) bool {
 // Pipeline records, delivers and reports messages for any number of
 // workspaces. It is safe for concurrent use.
 type Pipeline struct {
-	opt   Options
-	store store.Store
-	log   *slog.Logger
-	hub   *hub
-	feeds watchers
+	opt    Options
+	store  store.Store
+	log    *slog.Logger
+	hub    *hub
+	feeds  watchers
+	shared bool   // other processes share the store (shared.go)
+	self   string // this process, in the notes it announces
 
 	mu        sync.Mutex
 	hooks     map[string][]Webhook       // by workspace
 	ackWaiter map[string][]chan struct{} // ws+"\x00"+message id → AwaitDelivered calls
 	started   bool
 	closed    bool
+	ctx       context.Context // Start's, for listeners added later
+	listening map[string]bool
 	cancel    context.CancelFunc
 
 	randMu  sync.Mutex
@@ -98,6 +102,9 @@ func New(opt Options) (*Pipeline, error) {
 		store:     opt.Store,
 		log:       opt.Logger,
 		hub:       newHub(opt.StreamBuffer, opt.MaxStreams),
+		shared:    opt.Store.Shared(),
+		self:      randomID("proc"),
+		listening: map[string]bool{},
 		hooks:     map[string][]Webhook{},
 		ackWaiter: map[string][]chan struct{}{},
 		wake:      make(chan struct{}, 1),
@@ -160,7 +167,14 @@ func randomID(prefix string) string {
 func (p *Pipeline) SetWorkspace(id string, hooks []Webhook) {
 	p.mu.Lock()
 	p.hooks[id] = slices.Clone(hooks)
+	listen := p.shared && p.started && !p.closed && !p.listening[id]
+	if listen {
+		p.listening[id] = true
+	}
 	p.mu.Unlock()
+	if listen {
+		p.listen(p.ctx, id)
+	}
 	p.poke()
 }
 
@@ -190,6 +204,13 @@ func (p *Pipeline) Start(ctx context.Context) error {
 	}
 	p.started = true
 	ctx, p.cancel = context.WithCancel(ctx)
+	p.ctx = ctx
+	if p.shared {
+		for id := range p.hooks {
+			p.listening[id] = true
+			p.listen(ctx, id)
+		}
+	}
 	p.workers.Add(1)
 	go p.dispatch(ctx)
 	return nil

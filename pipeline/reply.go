@@ -66,6 +66,9 @@ func (p *Pipeline) VisitorResponded(ws string, r Reply) error {
 	}
 	p.poke()
 	p.publish(ws, Activity{Reply: &rec})
+	if p.shared {
+		p.announce(ws, Activity{Reply: &rec}) // for the consoles other processes serve
+	}
 	return nil
 }
 
@@ -127,7 +130,7 @@ func (p *Pipeline) replyBatch(ws, id string, r *Reply, m *message.Record) (*stor
 	if r.QuickReply != nil {
 		rec.QuickReply = &message.QuickReply{Text: r.Text, Value: r.QuickReply.Value, Action: r.QuickReply.Action}
 	}
-	ds, err := p.deliveries(ws, respondedEvent(p.opt.NewID("evt"), r), "")
+	ds, err := p.deliveries(ws, r.VisitorID, respondedEvent(p.opt.NewID("evt"), r), "")
 	if err != nil {
 		return nil, rec, err
 	}

@@ -32,6 +32,9 @@ func (s Sender) Stage(b *store.Batch, m *message.Message) {
 func (s Sender) Deliver(m *message.Message) {
 	s.p.poke() // Stage's outbox entries are committed by now
 	s.p.publish(s.ws, Activity{Message: m})
+	if s.p.shared {
+		s.p.announce(s.ws, Activity{Message: m}) // the visitor's streams may be on other processes
+	}
 	if s.p.hub.offer(streamKey{s.ws, m.VisitorID}, m) > 0 {
 		s.p.opt.OnDelivery(s.ws, DeliveryPushed)
 		return
@@ -46,7 +49,7 @@ func (p *Pipeline) stage(b *store.Batch, ws string, m *message.Message) {
 	}
 	b.Messages = append(b.Messages, r)
 	b.QueueLimit, b.OutboxLimit = p.opt.QueueLen, p.opt.MaxOutbox
-	ds, err := p.deliveries(ws, sentEvent(p.opt.NewID("evt"), &r), r.ID)
+	ds, err := p.deliveries(ws, m.VisitorID, sentEvent(p.opt.NewID("evt"), &r), r.ID)
 	if err != nil {
 		p.log.Error("webhook dropped", "workspace", ws, "event", EventMessageSent, "message_id", m.ID, "err", err)
 		return

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"errors"
 	"fmt"
 	"maps"
 	"net/http"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/beckonhq/beckon/engine"
 	"github.com/beckonhq/beckon/message"
+	"github.com/beckonhq/beckon/store"
 )
 
 // sendRequest is the outbound live-chat message request, field for field.
@@ -149,6 +151,9 @@ func (s *Server) sendMessage(w http.ResponseWriter, r *http.Request, ws *workspa
 	}
 	s.idempotent(w, r, ws, &req, func(stage stageFunc) (int, []byte) {
 		data, err := ws.send(req.engineRequest(), stage)
+		if stage != nil && errors.Is(err, store.ErrDuplicate) {
+			return statusClaimed, nil
+		}
 		if err != nil {
 			return s.answer(r, err)
 		}

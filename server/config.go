@@ -15,13 +15,19 @@ import (
 
 	"github.com/beckonhq/beckon/pipeline"
 	"github.com/beckonhq/beckon/rules"
+	"github.com/beckonhq/beckon/store"
 )
 
 // Config is a loaded configuration file (docs/server.md). API keys are
 // already SHA-256 hashes: the plain keys are not kept once it is loaded.
 type Config struct {
-	Listen     string
-	DataDir    string
+	Listen  string
+	DataDir string
+	// Store is the store's URL (docs/scale-out.md): empty for the bbolt
+	// file in DataDir, bolt:PATH for another file, redis://,
+	// rediss:// or redis+cluster:// for Redis or Valkey shared by any
+	// number of processes.
+	Store      string
 	Workspaces []Workspace
 	Limits     Limits
 	Retention  Retention
@@ -173,6 +179,7 @@ func (c *Config) Override(addr, dataDir string) error {
 type fileConfig struct {
 	Listen         string          `yaml:"listen"`
 	DataDir        string          `yaml:"data_dir"`
+	Store          string          `yaml:"store"`
 	Workspaces     []fileWorkspace `yaml:"workspaces"`
 	Limits         Limits          `yaml:"limits"`
 	Retention      fileRetention   `yaml:"retention"`
@@ -253,4 +260,10 @@ func loadRules(ws Workspace) (*rules.Set, rules.Diagnostics) {
 		return rules.Parse(ws.EmbeddedRules...)
 	}
 	return rules.Load(ws.Rules...)
+}
+
+// StoreRetention is the retention a store keeps by expiring keys.
+func (c *Config) StoreRetention() store.Retention {
+	r := c.Retention.withDefaults()
+	return store.Retention{Visitors: r.Visitors, Messages: r.Messages, Idempotency: idemTTL}
 }

@@ -78,6 +78,7 @@ func (c *checker) config(fc *fileConfig, dir string) *Config {
 	if !filepath.IsAbs(cfg.DataDir) {
 		cfg.DataDir = filepath.Join(dir, cfg.DataDir)
 	}
+	cfg.Store = c.store(fc.Store, dir)
 	cfg.Retention = c.retention(fc.Retention)
 	if len(fc.Workspaces) == 0 {
 		c.add([]any{"workspaces"}, "at least one workspace is required")
@@ -104,6 +105,27 @@ func (c *checker) config(fc *fileConfig, dir string) *Config {
 		cfg.Workspaces = append(cfg.Workspaces, ws)
 	}
 	return cfg
+}
+
+// store checks the store URL's scheme (its backend reads the rest when it
+// opens it) and makes a relative bolt: path relative to dir.
+func (c *checker) store(url, dir string) string {
+	if url == "" {
+		return ""
+	}
+	scheme, rest, _ := strings.Cut(url, ":")
+	switch scheme {
+	case "bolt":
+		if rest == "" {
+			c.add([]any{"store"}, "bolt: needs the data file's path, e.g. bolt:data/beckon.db")
+		} else if !filepath.IsAbs(rest) {
+			url = "bolt:" + filepath.Join(dir, rest)
+		}
+	case "redis", "rediss", "redis+cluster":
+	default:
+		c.add([]any{"store"}, "%q: use bolt:PATH, redis://HOST:PORT/DB, rediss://… or redis+cluster://HOST:PORT,HOST:PORT", scheme)
+	}
+	return url
 }
 
 // retention reads the retention periods: durations such as 30d, 72h or

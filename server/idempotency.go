@@ -8,7 +8,6 @@ import (
 	"errors"
 	"net/http"
 	"sync"
-	"time"
 
 	"github.com/beckonhq/beckon/message"
 	"github.com/beckonhq/beckon/store"
@@ -20,11 +19,17 @@ import (
 // completed with the answer's status and body. A retry with the same key
 // and the same request gets that answer back and sends nothing; a retry
 // with another request is refused. Failed requests are not recorded: they
-// sent nothing, and may be retried.
+// sent nothing, and may be retried. The first write claims the key in the
+// store, so that two processes sharing it never both send for one key:
+// the one whose claim is refused answers as a retry would.
 const (
-	idemTTL    = 24 * time.Hour
+	idemTTL    = store.IdempotencyWindow
 	maxIdemKey = 255
 )
+
+// statusClaimed is what a send answers, inside this package, when another
+// request claimed its Idempotency-Key first.
+const statusClaimed = -1
 
 // stageFunc adds to a message's commit.
 type stageFunc = func(*store.Batch, *message.Message)
@@ -56,9 +61,14 @@ func (s *Server) idempotent(w http.ResponseWriter, r *http.Request, ws *workspac
 	}
 	first := store.Idempotency{Key: key, RequestHash: hash, Created: s.clock.Now().UTC()}
 	status, body := send(func(b *store.Batch, m *message.Message) {
-		first.MessageID = m.ID
+		first.MessageID, first.VisitorID = m.ID, m.VisitorID
 		b.Idempotency = append(b.Idempotency, first)
 	})
+	if status == statusClaimed {
+		unlock()
+		s.replayClaimed(w, r, ws, key, hash)
+		return
+	}
 	writeBody(w, status, body)
 	if status != http.StatusOK {
 		unlock()
@@ -84,6 +94,21 @@ func (s *Server) saveAnswer(ws *workspace, full store.Idempotency, unlock func()
 			ws.log.Error("save Idempotency-Key answer", "err", err)
 		}
 	}()
+}
+
+// replayClaimed answers a request whose key another request (on another
+// process) claimed first: the claim was committed with its message, so
+// it can be answered as a retry.
+func (s *Server) replayClaimed(w http.ResponseWriter, r *http.Request, ws *workspace, key, hash string) {
+	rec, err := ws.idemRecord(key)
+	if err == nil && rec == nil {
+		err = errors.New("an Idempotency-Key claim without its record")
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.replay(w, r, ws, rec, hash)
 }
 
 func (s *Server) replay(w http.ResponseWriter, r *http.Request, ws *workspace, rec *store.Idempotency, hash string) {

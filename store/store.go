@@ -235,8 +235,9 @@ type Delivery struct {
 
 // Idempotency is what an Idempotency-Key is remembered with. A record
 // without Status claims the key: it fails its batch with ErrDuplicate
-// when the key has a record created less than IdempotencyWindow before
-// it. A record with Status (the answer) replaces the stored one.
+// when the key has a record of another message created less than
+// IdempotencyWindow before it. A record with Status (the answer) replaces
+// the stored one.
 type Idempotency struct {
 	Key         string    `json:"key"`
 	VisitorID   string    `json:"visitor_id,omitempty"` // whom the message went to

@@ -45,14 +45,21 @@ func test(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("test", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	junitPath := fs.String("junit", "", "also write the results as JUnit XML to this file")
+	storeURL := fs.String("store", "", storeHelp+" (default: a temporary bbolt file per test)")
 	if err := fs.Parse(interleaved(args, fs)); err != nil || fs.NArg() == 0 {
-		fmt.Fprintln(stderr, "usage: beckon test [--junit FILE] FILE...")
+		fmt.Fprintln(stderr, "usage: beckon test [--junit FILE] [--store URL] FILE...")
 		return 2
 	}
+	opts, done, err := simulationStore(*storeURL)
+	if err != nil {
+		fmt.Fprintln(stderr, "beckon test:", err)
+		return 1
+	}
+	defer done()
 	var report junitReport
 	passed, failed := 0, 0
 	for _, path := range fs.Args() {
-		outcomes, err := journey.RunTestFile(path)
+		outcomes, err := journey.RunTestFileWith(path, opts)
 		report.file(path, outcomes, err)
 		if err != nil {
 			fmt.Fprintf(stdout, "FAIL %s\n%s", path, indent(err.Error()))

@@ -12,13 +12,15 @@ const usage = `beckon: a rules-based proactive engagement engine
 
 Usage:
   beckon check FILE...                          validate rule files
-  beckon test [--junit FILE] FILE...            run rule tests (--junit: also write JUnit XML)
-  beckon simulate --rules FILE [--format text|json] [--explain] JOURNEY...
+  beckon test [--junit FILE] [--store URL] FILE...
+                                                run rule tests (--junit: also write JUnit XML)
+  beckon simulate --rules FILE [--format text|json] [--explain] [--store URL] JOURNEY...
                                                 replay journeys through the engine
   beckon preview FILE RULE [--journey JOURNEY.yaml] [--at 45s]
                                                 print a rule's message and buttons as the visitor sees them
-  beckon serve [--config FILE] [--addr HOST:PORT] [--data DIR]
+  beckon serve [--config FILE] [--addr HOST:PORT] [--data DIR] [--store URL]
                                                 run the server
+  (--store: bolt:PATH, redis://HOST:PORT/DB, rediss://… or redis+cluster://HOST:PORT,…)
   beckon compact [--data DIR]                   give a stopped server's free space back to the disk
 `
 

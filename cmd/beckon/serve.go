@@ -15,7 +15,6 @@ import (
 	"time"
 
 	"github.com/beckonhq/beckon/server"
-	"github.com/beckonhq/beckon/store/boltstore"
 )
 
 // shutdownTimeout bounds how long requests in flight may take to finish.
@@ -27,14 +26,18 @@ func serve(args []string, stdout, stderr io.Writer) int {
 	configPath := fs.String("config", "", "configuration file (default: the demo)")
 	addr := fs.String("addr", "", "listen address HOST:PORT, e.g. :8080 (default "+server.DefaultListen+")")
 	dataDir := fs.String("data", "", "data directory (default ./"+server.DefaultDataDir+")")
+	storeURL := fs.String("store", "", storeHelp+" (default: DATA_DIR/beckon.db)")
 	if err := fs.Parse(args); err != nil || fs.NArg() > 0 {
-		fmt.Fprintln(stderr, "usage: beckon serve [--config FILE] [--addr HOST:PORT] [--data DIR]")
+		fmt.Fprintln(stderr, "usage: beckon serve [--config FILE] [--addr HOST:PORT] [--data DIR] [--store URL]")
 		return 2
 	}
 	cfg, demoKey, err := serveConfig(*configPath, *addr, *dataDir)
 	if err != nil {
 		fmt.Fprintln(stderr, err)
 		return 1
+	}
+	if *storeURL != "" {
+		cfg.Store = *storeURL
 	}
 	if err := runServer(cfg, demoKey, stdout, slog.New(slog.NewTextHandler(stderr, nil))); err != nil {
 		fmt.Fprintln(stderr, "beckon serve:", err)
@@ -72,7 +75,7 @@ func serveConfig(path, addr, dataDir string) (*server.Config, string, error) {
 // runServer serves until SIGINT or SIGTERM, reloading the rules on SIGHUP, then
 // shuts down in order: HTTP, engines and pipeline, store.
 func runServer(cfg *server.Config, demoKey string, stdout io.Writer, log *slog.Logger) error {
-	db, err := boltstore.Open(cfg.DBPath(), boltstore.Options{})
+	db, err := openStore(cfg.Store, cfg.DBPath(), cfg.StoreRetention(), log)
 	if err != nil {
 		return err
 	}

@@ -23,13 +23,20 @@ func simulate(args []string, stdout, stderr io.Writer) int {
 	fs.Var(&ruleFiles, "rules", "rule file (repeatable)")
 	format := fs.String("format", "text", "output: text (a timeline) or json (one message a line)")
 	explain := fs.Bool("explain", false, "at each evaluation, say why each rule did not send")
+	storeURL := fs.String("store", "", storeHelp+" (default: a temporary bbolt file per journey)")
 	if err := fs.Parse(interleaved(args, fs)); err != nil {
 		return 2
 	}
 	if len(ruleFiles) == 0 || fs.NArg() == 0 || (*format != "text" && *format != "json") {
-		fmt.Fprintln(stderr, "usage: beckon simulate --rules FILE [--format text|json] [--explain] JOURNEY...")
+		fmt.Fprintln(stderr, "usage: beckon simulate --rules FILE [--format text|json] [--explain] [--store URL] JOURNEY...")
 		return 2
 	}
+	base, done, err := simulationStore(*storeURL)
+	if err != nil {
+		fmt.Fprintln(stderr, "beckon simulate:", err)
+		return 1
+	}
+	defer done()
 	set, diags := rules.Load(ruleFiles...)
 	if set == nil {
 		for _, d := range diags.Errors() {
@@ -54,7 +61,7 @@ func simulate(args []string, stdout, stderr io.Writer) int {
 	bar := newProgress(stderr, len(journeys))
 	for i, j := range journeys {
 		bar.clear()
-		if err := simulateOne(set, j, *format, text, stderr); err != nil {
+		if err := simulateOne(set, j, *format, text, base, stderr); err != nil {
 			fmt.Fprintln(stderr, err)
 			return 1
 		}
@@ -64,14 +71,14 @@ func simulate(args []string, stdout, stderr io.Writer) int {
 	return 0
 }
 
-func simulateOne(set *rules.Set, j *journey.Journey, format string, tl *journey.Timeline, stderr io.Writer) error {
+func simulateOne(set *rules.Set, j *journey.Journey, format string, tl *journey.Timeline, base journey.Options, stderr io.Writer) error {
 	if format == "json" {
-		var opts journey.Options
+		opts := base
 		if tl.Explain { // the explanation goes to stderr so stdout stays one message a line
 			tl := &journey.Timeline{W: stderr, Explain: true}
 			tl.Begin(j)
 			defer tl.End()
-			opts = tl.Options()
+			opts = withStore(tl.Options(), base)
 		}
 		sent, err := journey.Run(set, j, opts)
 		if err != nil {
@@ -80,9 +87,14 @@ func simulateOne(set *rules.Set, j *journey.Journey, format string, tl *journey.
 		return journey.WriteJSON(tl.W, j, sent)
 	}
 	tl.Begin(j)
-	_, err := journey.Run(set, j, tl.Options())
+	_, err := journey.Run(set, j, withStore(tl.Options(), base))
 	tl.End()
 	return err
+}
+
+func withStore(opts, base journey.Options) journey.Options {
+	opts.Store = base.Store
+	return opts
 }
 
 // interleaved moves flags that follow positional arguments to the front,

@@ -142,7 +142,7 @@ func checkClaim(tx *bolt.Tx, ws string, r *store.Idempotency) error {
 	if err := json.Unmarshal(raw, &old); err != nil {
 		return fmt.Errorf("Idempotency-Key %q: %w", r.Key, err)
 	}
-	if r.Created.Sub(old.Created) < store.IdempotencyWindow {
+	if old.MessageID != r.MessageID && r.Created.Sub(old.Created) < store.IdempotencyWindow {
 		return fmt.Errorf("Idempotency-Key %q: %w", r.Key, store.ErrDuplicate)
 	}
 	return nil

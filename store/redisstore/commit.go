@@ -66,6 +66,7 @@ type dHeader struct {
 
 type iHeader struct {
 	Key     string `json:"key"`
+	Mid     string `json:"mid"`
 	Created string `json:"created"`
 	Window  string `json:"window"`
 	Day     string `json:"day"`
@@ -275,7 +276,7 @@ func addIdempotency(p *part, r *store.Idempotency) error {
 	if err != nil {
 		return fmt.Errorf("encode Idempotency-Key %q: %w", r.Key, err)
 	}
-	p.h.I = append(p.h.I, iHeader{Key: r.Key, Created: usec(r.Created), Day: day(r.Created), J: p.blob(raw),
+	p.h.I = append(p.h.I, iHeader{Key: r.Key, Mid: r.MessageID, Created: usec(r.Created), Day: day(r.Created), J: p.blob(raw),
 		Window: strconv.FormatInt(store.IdempotencyWindow.Microseconds(), 10), Claim: r.Status == 0})
 	return nil
 }

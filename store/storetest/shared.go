@@ -54,6 +54,8 @@ func idempotencyClaims(t *testing.T, s store.Store) {
 	if _, err := s.Message(ws, "m2"); !errors.Is(err, store.ErrNotFound) {
 		t.Error("a refused claim wrote its message")
 	}
+	again := store.Idempotency{Key: "k1", RequestHash: "h", Created: t0.Add(time.Minute), MessageID: "m1", VisitorID: "v1"}
+	commit(t, s, &store.Batch{Idempotency: []store.Idempotency{again}}) // the same message's claim again
 	done := store.Idempotency{Key: "k1", RequestHash: "h", Created: t0, MessageID: "m1", VisitorID: "v1", Status: 200, Body: []byte("{}")}
 	commit(t, s, &store.Batch{Idempotency: []store.Idempotency{done}})
 	if got, err := s.Idempotency(ws, "k1"); err != nil || got.Status != 200 || got.VisitorID != "v1" {

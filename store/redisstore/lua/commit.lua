@@ -19,8 +19,10 @@ if h.fs then
 end
 for _, i in ipairs(h.i) do
   if i.claim then
-    local c = redis.call('HGET', B .. ':i:' .. i.key, 'c')
-    if c and n(i.created) - n(c) < n(i.window) then return {'dup', 'Idempotency-Key ' .. i.key} end
+    local old = redis.call('HMGET', B .. ':i:' .. i.key, 'c', 'mid')
+    if old[1] and old[2] ~= i.mid and n(i.created) - n(old[1]) < n(i.window) then
+      return {'dup', 'Idempotency-Key ' .. i.key}
+    end
   end
 end
 for _, m in ipairs(h.m) do
@@ -120,7 +122,7 @@ end
 
 for _, i in ipairs(h.i) do
   local k = B .. ':i:' .. i.key
-  redis.call('HSET', k, 'c', i.created, 'j', blob(i.j))
+  redis.call('HSET', k, 'c', i.created, 'mid', i.mid, 'j', blob(i.j))
   expire(k, ti)
   redis.call('ZADD', B .. ':x:i', i.day, i.key)
 end

@@ -23,8 +23,10 @@ import (
 const (
 	// maxConflicts bounds how often one change is redone.
 	maxConflicts = 64
-	// claimLease is how long a claimed visitor is left to its claimer.
-	claimLease = 30 * time.Second
+	// claimLease is how long a claimed visitor is left to its claimer. A
+	// claimer that runs late does no harm: its commit conflicts with the
+	// other's, and nothing runs twice.
+	claimLease = 5 * time.Second
 	// claimBatch is how many due visitors one claim takes.
 	claimBatch = 64
 	// sharedPoll is the longest the wake loop waits before it looks for

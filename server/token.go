@@ -97,6 +97,13 @@ func makeTokenKey(dataDir, path string) ([][]byte, error) {
 	}
 	text := "# Visitor token keys: the first signs, every one verifies. Keep this file secret.\n" + hex.EncodeToString(key) + "\n"
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if errors.Is(err, fs.ErrExist) { // another process sharing the directory made it first
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return nil, fmt.Errorf("visitor tokens: %w", err)
+		}
+		return parseTokenKeys(path, data)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("visitor tokens: %w", err)
 	}

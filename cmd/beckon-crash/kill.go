@@ -15,81 +15,116 @@ import (
 // visitor is one visitor of the traffic and what was acknowledged to it.
 type visitor struct {
 	id    string
-	kind  string    // "now", "wait" or "api"
+	kind  string    // "now", "wait", "api", "reply" or "stream"
 	acked time.Time // the page view's 202 (zero: none)
-	// killed is when the server died after the page view.
+	// killed is when a server died after the page view.
 	killed time.Time
 	// api sends: the acknowledged message and its Idempotency-Key.
 	messageID, key string
+	replied        bool   // reply: the reply was acknowledged
+	streamed       string // stream: the message id its stream got
+	streamProblem  string // stream: what went wrong, when the stream should have got it
 }
 
 // roundStats counts one round's traffic.
 type roundStats struct {
-	views, sends, returns int
-	ran                   time.Duration
+	views, sends, returns, replies, streams int
+	// refused counts the page views and replies answered 4xx (a visitor
+	// token one server gave and another refused, say).
+	refused int
+	ran     time.Duration
 }
 
 // killRounds runs the SIGKILL rounds and checks each one after the
-// restart that follows it.
+// restart that follows it. With one process the server dies when the
+// round's traffic ends; with several, one of them dies at a random point
+// while traffic goes on to the others.
 func killRounds(o options, out io.Writer) ([]string, error) {
 	dir, err := os.MkdirTemp("", "beckon-crash-data-*")
 	if err != nil {
 		return nil, err
 	}
 	defer os.RemoveAll(dir)
-	h := &hooks{sent: map[string]int{}}
+	h := newHooks()
 	hs := httptest.NewServer(h)
 	defer hs.Close()
-	s, err := newServer(o.beckon, dir, hs.URL+"/hooks")
+	f, err := newFleet(o.beckon, dir, hs.URL+"/hooks", max(o.processes, 1), o.store)
 	if err != nil {
 		return nil, err
 	}
-	if err := s.start(); err != nil {
+	defer f.close()
+	if err := f.start(); err != nil {
 		return nil, err
 	}
 	rng := rand.New(rand.NewPCG(uint64(o.seed), 7))
-	maxRun := o.maxRun
-	if maxRun <= 0 {
-		maxRun = 1500 * time.Millisecond
-	}
 	var problems []string
 	var returning []*visitor
 	total := verdict{}
 	for r := 1; r <= o.rounds; r++ {
-		runFor := 300*time.Millisecond + time.Duration(rng.Int64N(int64(maxRun-300*time.Millisecond)))
-		done := traffic(s, r, o.workers, runFor, returning, rng.Uint64())
-		time.Sleep(runFor)
-		killed := time.Now()
-		s.stop(syscall.SIGKILL)
-		vs, st := done()
+		vs, st, killed, err := round(o, f, r, rng, returning)
+		if err != nil {
+			return problems, err
+		}
 		for _, v := range vs {
 			if v.killed.IsZero() {
 				v.killed = killed
-				if v.kind == "now" && !v.acked.IsZero() {
-					returning = append(returning, v)
-				}
+			}
+			if v.kind == "now" && !v.acked.IsZero() && !slices.Contains(returning, v) {
+				returning = append(returning, v)
 			}
 		}
-		if err := s.start(); err != nil {
-			return problems, err
+		v := check(f, rng, h, vs, len(f.servers) > 1)
+		if st.refused > 0 {
+			v.problem("%d page views or replies were refused (4xx)", st.refused)
 		}
-		time.Sleep(time.Until(killed.Add(2500 * time.Millisecond))) // every timer of the round is due
-		v := check(s, h, vs)
 		total.add(v)
-		fmt.Fprintf(out, "round %2d: ran %4dms, then SIGKILL: %4d page views, %3d API sends, %3d returning views acknowledged; %s\n",
-			r, st.ran.Milliseconds(), st.views, st.sends, st.returns, v)
+		fmt.Fprintf(out, "round %2d: ran %4dms, SIGKILL: %4d page views, %3d API sends, %3d replies, %3d streams, %3d returning views acknowledged; %s\n",
+			r, st.ran.Milliseconds(), st.views, st.sends, st.replies, st.streams, st.returns, v)
 		problems = append(problems, v.problems...)
 	}
-	s.stop(syscall.SIGTERM)
 	fmt.Fprintf(out, "all rounds: %s\n", total)
 	return problems, nil
 }
 
-// traffic starts workers against s that run for runFor: new visitors
-// viewing /now, /wait or /other (then an API send), and earlier /now
-// visitors coming back. The returned function waits for the workers (the
-// caller kills the server first) and returns the round's visitors.
-func traffic(s *server, round, workers int, runFor time.Duration, returning []*visitor, seed uint64) func() ([]*visitor, roundStats) {
+// round runs one round's traffic with its kill, restarts what died and
+// waits until every timer of the round is due.
+func round(o options, f *fleet, r int, rng *rand.Rand, returning []*visitor) ([]*visitor, roundStats, time.Time, error) {
+	maxRun := o.maxRun
+	if maxRun <= 0 {
+		maxRun = 1500 * time.Millisecond
+	}
+	runFor := 300*time.Millisecond + time.Duration(rng.Int64N(int64(maxRun-300*time.Millisecond)))
+	victim, killAt := 0, runFor
+	if len(f.servers) > 1 {
+		victim = rng.IntN(len(f.servers))
+		killAt = runFor * time.Duration(30+rng.IntN(40)) / 100
+	}
+	done := traffic(f, r, o.workers, runFor, returning, rng.Uint64())
+	time.Sleep(killAt)
+	killed := time.Now()
+	f.kill(victim, syscall.SIGKILL)
+	time.Sleep(runFor - killAt)
+	vs, st := done()
+	if err := f.start(); err != nil {
+		return nil, st, killed, err
+	}
+	// every timer of the round is due (2s), and a claim the dead process
+	// held has run out (5s)
+	wait := 2500 * time.Millisecond
+	if len(f.servers) > 1 {
+		wait = 6 * time.Second
+	}
+	time.Sleep(time.Until(killed.Add(wait)))
+	return vs, st, killed, nil
+}
+
+// traffic starts workers that run for runFor: new visitors viewing /now,
+// /wait or /other (then an API send, or a reply), visitors whose stream
+// is open on one server while their page view goes to another, and
+// earlier /now visitors coming back. Each call goes to a server picked at
+// random. The returned function waits for the workers and returns the
+// round's visitors.
+func traffic(f *fleet, round, workers int, runFor time.Duration, returning []*visitor, seed uint64) func() ([]*visitor, roundStats) {
 	var mu sync.Mutex
 	var vs []*visitor
 	st := roundStats{ran: runFor}
@@ -99,14 +134,17 @@ func traffic(s *server, round, workers int, runFor time.Duration, returning []*v
 		wg.Go(func() {
 			rng := rand.New(rand.NewPCG(seed, uint64(w)))
 			for n := 0; time.Now().Before(stop); n++ {
-				v, counted := act(s, rng, fmt.Sprintf("r%d-w%d-%d", round, w, n), returning)
+				v, c := act(f, rng, fmt.Sprintf("r%d-w%d-%d", round, w, n), returning)
 				mu.Lock()
-				if v != nil && (counted[2] == 0 || !slices.Contains(vs, v)) {
+				if v != nil && (c.returns == 0 || !slices.Contains(vs, v)) {
 					vs = append(vs, v)
 				}
-				st.views += counted[0]
-				st.sends += counted[1]
-				st.returns += counted[2]
+				st.views += c.views
+				st.sends += c.sends
+				st.returns += c.returns
+				st.replies += c.replies
+				st.streams += c.streams
+				st.refused += c.refused
 				mu.Unlock()
 			}
 		})
@@ -117,40 +155,103 @@ func traffic(s *server, round, workers int, runFor time.Duration, returning []*v
 	}
 }
 
-// act does one thing; counted is (page views, API sends, returning views)
-// acknowledged.
-func act(s *server, rng *rand.Rand, id string, returning []*visitor) (*visitor, [3]int) {
-	var counted [3]int
+// act does one thing and counts what was acknowledged.
+func act(f *fleet, rng *rand.Rand, id string, returning []*visitor) (*visitor, roundStats) {
+	var c roundStats
 	switch p := rng.IntN(100); {
-	case p < 15 && len(returning) > 0:
+	case p < 12 && len(returning) > 0:
 		back := returning[rng.IntN(len(returning))]
-		if s.collect(back.id, "/now") == 202 {
-			counted[2] = 1
+		switch code := f.pick(rng).collect(back.id, "/now"); {
+		case code == 202:
+			c.returns = 1
+		case code >= 400:
+			c.refused++
 		}
-		return back, counted
-	case p < 45:
-		return view(s, id, "now", &counted), counted
-	case p < 75:
-		return view(s, id, "wait", &counted), counted
+		return back, c
+	case p < 38:
+		return view(f.pick(rng), id, "now", &c), c
+	case p < 64:
+		return view(f.pick(rng), id, "wait", &c), c
+	case p < 72:
+		return reply(f, rng, id, &c), c
+	case p < 80:
+		return streamed(f, rng, id, &c), c
 	}
-	v := view(s, id, "api", &counted)
-	if v.acked.IsZero() {
-		return v, counted
-	}
-	v.key = "key-" + id
-	if code, data := s.send(id, v.key); code == 200 {
-		v.messageID, _ = data["message_id"].(string)
-		counted[1] = 1
-	}
-	return v, counted
+	return apiSend(f, rng, id, &c), c
 }
 
-func view(s *server, id, kind string, counted *[3]int) *visitor {
-	path := map[string]string{"now": "/now", "wait": "/wait", "api": "/other"}[kind]
+func view(s *server, id, kind string, c *roundStats) *visitor {
+	path := map[string]string{"now": "/now", "wait": "/wait", "api": "/other", "reply": "/other", "other": "/other"}[kind]
 	v := &visitor{id: id, kind: kind}
-	if s.collect(id, path) == 202 {
+	switch code := s.collect(id, path); {
+	case code == 202:
 		v.acked = time.Now()
-		counted[0] = 1
+		c.views = 1
+	case code >= 400:
+		c.refused++
+	}
+	return v
+}
+
+// apiSend views a page, then sends through the API with an
+// Idempotency-Key; a send with no answer (its server died) is tried again
+// on another server with the same key.
+func apiSend(f *fleet, rng *rand.Rand, id string, c *roundStats) *visitor {
+	v := view(f.pick(rng), id, "api", c)
+	if v.acked.IsZero() {
+		return v
+	}
+	v.key = "key-" + id
+	for range 2 {
+		code, data := f.pick(rng).send(id, v.key)
+		if code == 200 {
+			v.messageID, _ = data["message_id"].(string)
+			c.sends = 1
+		}
+		if code != 0 {
+			break
+		}
+	}
+	return v
+}
+
+// reply views a page, then replies (typed text) through another server.
+func reply(f *fleet, rng *rand.Rand, id string, c *roundStats) *visitor {
+	v := view(f.pick(rng), id, "reply", c)
+	if !v.acked.IsZero() {
+		code, _ := f.pick(rng).call("POST", "/v1/reply", fmt.Sprintf(`{"site":%q,"visitor_id":%q,"text":"Can you help?"%s}`, site, id, tokenField(id)))
+		if v.replied = code == 202; v.replied {
+			c.replies = 1
+		} else if code >= 400 {
+			c.refused++
+		}
+	}
+	return v
+}
+
+// streamed views a page (which gives the visitor its token), opens the
+// visitor's stream on a server and views /now (whose rule sends at once)
+// through another: the stream must get the message, unless a server died
+// meanwhile.
+func streamed(f *fleet, rng *rand.Rand, id string, c *roundStats) *visitor {
+	v := view(f.pick(rng), id, "other", c)
+	if v.acked.IsZero() {
+		return v
+	}
+	at := f.pick(rng)
+	st, err := at.openStream(id)
+	if err != nil {
+		return v
+	}
+	defer st.close()
+	if code := f.pick(rng).collect(id, "/now"); code != 202 {
+		return v
+	}
+	v.kind = "stream"
+	c.streams = 1
+	v.streamed, err = st.next(5 * time.Second)
+	if err != nil && at.running() {
+		v.streamProblem = fmt.Sprintf("its stream on %s got no message: %v", at.base, err)
 	}
 	return v
 }

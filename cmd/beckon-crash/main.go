@@ -7,6 +7,12 @@
 // second unsolicited send answers 409, every due timer fired and the
 // webhook outbox drained. It prints the counts of every round.
 //
+// With -processes N (N > 1) it runs N servers sharing a Redis that it
+// starts (-store redis, or cluster for a 3-master Redis Cluster), sends
+// each call to one of them at random, and SIGKILLs one of them in the
+// middle of each round while the others go on; widget streams open on one
+// server get the messages that page views through another cause.
+//
 // With -mode stale it instead gives many visitors a page view and at once
 // an API send, stops the server cleanly (SIGTERM), and checks that a second
 // unsolicited send answers 409 for every one.
@@ -29,6 +35,8 @@ func main() {
 	flag.IntVar(&o.rounds, "rounds", 20, "SIGKILL rounds (mode kill)")
 	flag.IntVar(&o.workers, "workers", 16, "concurrent clients")
 	flag.IntVar(&o.visitors, "visitors", 3000, "visitors (mode stale)")
+	flag.IntVar(&o.processes, "processes", 1, "beckon serve processes (mode kill; more than one shares a Redis)")
+	flag.StringVar(&o.store, "store", "", "bolt (default with one process), redis (default with more) or cluster: a 3-master Redis Cluster")
 	flag.Int64Var(&o.seed, "seed", time.Now().UnixNano(), "random seed")
 	flag.Parse()
 	os.Exit(run(o, os.Stdout, os.Stderr))
@@ -42,6 +50,10 @@ type options struct {
 	workers  int
 	visitors int
 	seed     int64
+	// processes share the store kind store: "bolt", "redis" or "cluster"
+	// (a Redis the run starts).
+	processes int
+	store     string
 	// maxRun bounds how long one round's traffic runs before the kill.
 	maxRun time.Duration
 }
@@ -58,6 +70,9 @@ func run(o options, stdout, stderr io.Writer) int {
 			fmt.Fprintln(stderr, "build beckon:", err)
 			return 1
 		}
+	}
+	if o.processes > 1 && (o.store == "" || o.store == "bolt") {
+		o.store = "redis"
 	}
 	var problems []string
 	var err error

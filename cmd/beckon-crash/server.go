@@ -7,11 +7,13 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 )
@@ -67,29 +69,34 @@ type server struct {
 	bin, dir, config, base string
 	cmd                    *exec.Cmd
 	log                    *os.File
-	tokens                 sync.Map // visitor id → its visitor token
+	alive                  atomic.Bool
 }
 
 // newServer writes the config and rules for a server listening on a free
-// port, reporting webhooks to hook.
-func newServer(bin, dir, hook string) (*server, error) {
+// port, reporting webhooks to hook, on the store storeURL ("": a bbolt
+// file in dir).
+func newServer(bin, dir, hook, storeURL string) (*server, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, err
 	}
 	addr := ln.Addr().String()
 	ln.Close()
+	store := ""
+	if storeURL != "" {
+		store = "store: " + storeURL + "\n"
+	}
 	cfg := fmt.Sprintf(`listen: %s
 data_dir: data
-demo_site: false
+%sdemo_site: false
 limits: {collect_per_second: 1000000, collect_burst: 1000000, api_per_second: 1000000, api_burst: 1000000}
 workspaces:
   - id: %s
     api_keys: [%s]
     rules: [rules.yaml]
     sites: [{key: %s, origins: ["http://%s"]}]
-    webhooks: [{url: "%s", secret: whsec_crash, events: [live_chat.message_sent]}]
-`, addr, workspace, apiKey, site, addr, hook)
+    webhooks: [{url: "%s", secret: whsec_crash, events: [live_chat.message_sent, live_chat.visitor_responded]}]
+`, addr, store, workspace, apiKey, site, addr, hook)
 	s := &server{bin: bin, dir: dir, config: filepath.Join(dir, "beckon.yaml"), base: "http://" + addr}
 	if err := os.WriteFile(filepath.Join(dir, "rules.yaml"), []byte(rulesFile), 0o644); err != nil {
 		return nil, err
@@ -114,6 +121,7 @@ func (s *server) start() error {
 		if resp, err := http.Get(s.base + "/healthz"); err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == 200 {
+				s.alive.Store(true)
 				return nil
 			}
 		}
@@ -125,6 +133,7 @@ func (s *server) start() error {
 
 // stop sends sig and waits for the process to end.
 func (s *server) stop(sig syscall.Signal) {
+	s.alive.Store(false)
 	s.cmd.Process.Signal(sig)
 	s.cmd.Wait()
 	s.log.Close()
@@ -154,18 +163,35 @@ func (s *server) call(method, path, body string, headers ...string) (int, map[st
 	return resp.StatusCode, env.Data
 }
 
-// collect reports a page view, with the visitor's token once the server
-// gave it one.
+// running reports whether the process is up.
+func (s *server) running() bool { return s.alive.Load() }
+
 func (s *server) collect(visitor, path string) int {
-	token := ""
-	if t, ok := s.tokens.Load(visitor); ok {
-		token = fmt.Sprintf(`,"token":%q`, t)
-	}
-	code, data := s.call("POST", "/v1/collect", fmt.Sprintf(`{"site":%q,"visitor_id":%q,"type":"page_view","url":"https://shop.example%s"%s}`, site, visitor, path, token))
-	if t, ok := data["visitor_token"].(string); ok {
-		s.tokens.Store(visitor, t)
+	code, data := s.call("POST", "/v1/collect", fmt.Sprintf(`{"site":%q,"visitor_id":%q,"type":"page_view","url":"https://shop.example%s"%s}`,
+		site, visitor, path, tokenField(visitor)))
+	if t, ok := data["visitor_token"].(string); ok && t != "" {
+		tokens.Store(visitor, t)
 	}
 	return code
+}
+
+// tokens are the visitor tokens that collect answers gave, sent with the
+// visitor's later calls (to whichever server).
+var tokens sync.Map
+
+// tokenField is the visitor's token as a JSON member to append, or "".
+func tokenField(visitor string) string {
+	if t, ok := tokens.Load(visitor); ok {
+		return fmt.Sprintf(`,"token":%q`, t)
+	}
+	return ""
+}
+
+func tokenParam(visitor string) string {
+	if t, ok := tokens.Load(visitor); ok {
+		return "&token=" + url.QueryEscape(t.(string))
+	}
+	return ""
 }
 
 // send makes an unsolicited API send; key is its Idempotency-Key ("" for
@@ -182,11 +208,15 @@ func (s *server) get(path string) (int, map[string]any) {
 	return s.call("GET", path, "", "Authorization", "Bearer "+apiKey, "X-Workspace-ID", workspace)
 }
 
-// hooks receives webhooks and remembers the message ids of message_sent.
+// hooks receives webhooks: the message ids of message_sent, the visitors
+// of visitor_responded.
 type hooks struct {
-	mu   sync.Mutex
-	sent map[string]int
+	mu        sync.Mutex
+	sent      map[string]int
+	responded map[string]int
 }
+
+func newHooks() *hooks { return &hooks{sent: map[string]int{}, responded: map[string]int{}} }
 
 func (h *hooks) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	body, _ := io.ReadAll(r.Body)
@@ -194,11 +224,19 @@ func (h *hooks) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		Event string `json:"event"`
 		Data  struct {
 			MessageID string `json:"message_id"`
+			Visitor   struct {
+				ID string `json:"id"`
+			} `json:"visitor"`
 		} `json:"data"`
 	}
-	if json.NewDecoder(bytes.NewReader(body)).Decode(&ev) == nil && ev.Event == "live_chat.message_sent" {
+	if json.NewDecoder(bytes.NewReader(body)).Decode(&ev) == nil {
 		h.mu.Lock()
-		h.sent[ev.Data.MessageID]++
+		switch ev.Event {
+		case "live_chat.message_sent":
+			h.sent[ev.Data.MessageID]++
+		case "live_chat.visitor_responded":
+			h.responded[ev.Data.Visitor.ID]++
+		}
 		h.mu.Unlock()
 	}
 	w.WriteHeader(http.StatusNoContent)
@@ -208,4 +246,10 @@ func (h *hooks) has(id string) bool {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	return h.sent[id] > 0
+}
+
+func (h *hooks) hasReply(visitor string) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.responded[visitor] > 0
 }

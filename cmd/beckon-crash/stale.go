@@ -19,9 +19,9 @@ func staleRun(o options, out io.Writer) ([]string, error) {
 		return nil, err
 	}
 	defer os.RemoveAll(dir)
-	hs := httptest.NewServer(&hooks{sent: map[string]int{}})
+	hs := httptest.NewServer(newHooks())
 	defer hs.Close()
-	s, err := newServer(o.beckon, dir, hs.URL+"/hooks")
+	s, err := newServer(o.beckon, dir, hs.URL+"/hooks", "")
 	if err != nil {
 		return nil, err
 	}

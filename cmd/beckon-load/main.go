@@ -1,6 +1,8 @@
 // Command beckon-load drives a running Beckon server over HTTP and reports
 // throughput and latency: beacon events to /v1/collect from many simulated
-// visitors, or outbound messages through the API. scripts/bench runs it.
+// visitors, or outbound messages through the API. Given several servers
+// (-url A,B,C) it sends each request to one of them at random, as a load
+// balancer without affinity would. scripts/bench runs it.
 package main
 
 import (
@@ -10,11 +12,14 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"net/http"
 	"os"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 )
 
@@ -31,7 +36,7 @@ type config struct {
 
 func main() {
 	var c config
-	flag.StringVar(&c.base, "url", "http://127.0.0.1:8080", "server base URL")
+	flag.StringVar(&c.base, "url", "http://127.0.0.1:8080", "server base URL, or several separated by commas")
 	flag.StringVar(&c.site, "site", "site_demo", "site key for /v1/collect")
 	flag.StringVar(&c.mode, "mode", "collect", "collect (beacon events), fresh (page views of new visitors), api (outbound messages),\n"+
 		"fill (store -visitors visitors in -data, as if seen two days ago), footprint (heap and data file per visitor\n"+
@@ -73,11 +78,19 @@ type result struct {
 	requests, errors  int64
 	elapsed           time.Duration
 	p50, p90, p99, mx time.Duration
+	cpu               time.Duration // this process's own, during the run
 }
 
 func (r result) String() string {
-	return fmt.Sprintf("mode=%s requests=%d errors=%d rate=%.0f/s p50=%s p90=%s p99=%s max=%s",
-		r.mode, r.requests, r.errors, float64(r.requests)/r.elapsed.Seconds(), r.p50, r.p90, r.p99, r.mx)
+	return fmt.Sprintf("mode=%s requests=%d errors=%d rate=%.0f/s p50=%s p90=%s p99=%s max=%s load_cpu=%.1fs",
+		r.mode, r.requests, r.errors, float64(r.requests)/r.elapsed.Seconds(), r.p50, r.p90, r.p99, r.mx, r.cpu.Seconds())
+}
+
+// cpuTime is the CPU time this process has used.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 func exit(err error) {
@@ -101,7 +114,7 @@ func run(c config) (result, error) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), c.duration)
 	defer cancel()
-	began := time.Now()
+	began, cpu := time.Now(), cpuTime()
 	var lat [][]time.Duration
 	var errors int64
 	if c.rate > 0 {
@@ -125,7 +138,7 @@ func run(c config) (result, error) {
 		mode += " idempotency"
 	}
 	return result{mode: mode, requests: int64(len(all)), errors: errors, elapsed: time.Since(began),
-		p50: pct(0.5), p90: pct(0.9), p99: pct(0.99), mx: pct(1)}, nil
+		p50: pct(0.5), p90: pct(0.9), p99: pct(0.99), mx: pct(1), cpu: cpuTime() - cpu}, nil
 }
 
 // closedLoop runs c.workers connections, each sending its next request as
@@ -209,7 +222,7 @@ func warmSome(client *http.Client, c *config, w int) error {
 				VisitorToken string `json:"visitor_token"`
 			} `json:"data"`
 		}
-		code := postFor(client, c.base+"/v1/collect", nil, event(*c, v, "page_view"), &answer)
+		code := postFor(client, c.pick()+"/v1/collect", nil, event(*c, v, "page_view"), &answer)
 		switch {
 		case code == http.StatusUnauthorized && c.mode == "api":
 		case code == http.StatusUnauthorized:
@@ -246,16 +259,25 @@ func send(client *http.Client, c config, i int) bool {
 		if c.idem {
 			h["Idempotency-Key"] = fmt.Sprintf("%s%d-%d", c.prefix, i, time.Now().UnixNano())
 		}
-		return post(client, c.base+"/v1/outbound/live-chat/message", h, body)
+		return post(client, c.pick()+"/v1/outbound/live-chat/message", h, body)
 	}
 	if c.mode == "fresh" {
-		return post(client, c.base+"/v1/collect", nil, event(c, i, "page_view"))
+		return post(client, c.pick()+"/v1/collect", nil, event(c, i, "page_view"))
 	}
 	typ := "heartbeat"
 	if i%10 == 0 {
 		typ = "page_view"
 	}
-	return post(client, c.base+"/v1/collect", nil, event(c, v, typ))
+	return post(client, c.pick()+"/v1/collect", nil, event(c, v, typ))
+}
+
+// pick is the server of a request: one of -url's at random.
+func (c config) pick() string {
+	bases := strings.Split(c.base, ",")
+	if len(bases) == 1 {
+		return bases[0]
+	}
+	return bases[rand.IntN(len(bases))]
 }
 
 func post(client *http.Client, url string, headers map[string]string, body any) bool {

@@ -105,6 +105,9 @@ func writeBanner(w io.Writer, cfg *server.Config, addr net.Addr, demoKey string)
 		for _, ws := range cfg.Workspaces {
 			fmt.Fprintf(w, "  workspace %s: %d site(s), rules %s\n", ws.ID, len(ws.Sites), strings.Join(ws.Rules, ", "))
 		}
+		if cfg.Store != "" {
+			fmt.Fprintf(w, "  store %s\n", redactedStore(cfg.Store))
+		}
 		return
 	}
 	ws := cfg.Workspaces[0]
@@ -116,7 +119,11 @@ func writeBanner(w io.Writer, cfg *server.Config, addr net.Addr, demoKey string)
 	fmt.Fprintf(w, "Workspace:  %s\n", ws.ID)
 	fmt.Fprintf(w, "API key:    %s (kept in %s)\n", demoKey, filepath.Join(cfg.DataDir, demoKeyFile))
 	fmt.Fprintf(w, "Rules:      %s\n", rulesFrom)
-	fmt.Fprintf(w, "Data:       %s\n", cfg.DBPath())
+	if cfg.Store != "" {
+		fmt.Fprintf(w, "Store:      %s\n", redactedStore(cfg.Store))
+	} else {
+		fmt.Fprintf(w, "Data:       %s\n", cfg.DBPath())
+	}
 	fmt.Fprintf(w, "Console:    %s/console (sign in with the API key)\n", base)
 	fmt.Fprintf(w, "\nOpen the demo site, then send its visitor a message (paste the visitor id the page shows):\n\n")
 	fmt.Fprintf(w, "curl -X POST %s/v1/outbound/live-chat/message \\\n", base)

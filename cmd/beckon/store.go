@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"log/slog"
+	"net/url"
 	"strings"
 
 	"github.com/beckonhq/beckon/journey"
@@ -42,4 +43,13 @@ func simulationStore(url string) (journey.Options, func(), error) {
 		return journey.Options{}, nil, err
 	}
 	return journey.Options{Store: st}, func() { st.Close() }, nil
+}
+
+// redactedStore is a store URL without its password, to print.
+func redactedStore(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "(a store URL that does not parse)"
+	}
+	return u.Redacted()
 }

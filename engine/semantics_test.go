@@ -308,7 +308,7 @@ func TestPageQuery(t *testing.T) {
 	set := mustSet(t, src)
 	sent, err := journey.Run(set, journeyOf(t, run{events: []journey.Event{
 		page("0s", "/a?x=1"), page("10s", "/b?promo=spring&promo=other"),
-	}}), journey.Options{})
+	}}), on(journey.Options{}))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,7 +1,9 @@
 package engine_test
 
 import (
+	"os"
 	"path/filepath"
+	"regexp"
 	"testing"
 
 	"github.com/beckonhq/beckon/journey"
@@ -27,6 +29,7 @@ var semanticsTests = []struct {
 	{"Spec7Presence", TestSpec7Presence},
 	{"Spec8Sessions", TestSpec8Sessions},
 	{"Spec9Heartbeats", TestSpec9Heartbeats},
+	{"PageQuery", TestPageQuery},
 	{"DismissDeclines", TestDismissDeclines},
 	{"QuietAfterReply", TestQuietAfterReply},
 	{"QuickReplyAcrossSessions", TestQuickReplyAcrossSessions},
@@ -62,5 +65,26 @@ func runSemantics(t *testing.T, opts *journey.Options) {
 	defer func() { onStore = nil }()
 	for _, tc := range semanticsTests {
 		t.Run(tc.name, tc.fn)
+	}
+}
+
+// Every test of the semantics and controls files runs again in shared
+// mode, but those that drive an engine of their own rather than journeys.
+func TestSemanticsSharedListsEveryTest(t *testing.T) {
+	own := map[string]bool{"WhenNotBoolReported": true}
+	listed := map[string]bool{}
+	for _, tc := range semanticsTests {
+		listed[tc.name] = true
+	}
+	for _, file := range []string{"semantics_test.go", "controls_test.go"} {
+		src, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range regexp.MustCompile(`(?m)^func Test(\w+)\(`).FindAllSubmatch(src, -1) {
+			if name := string(m[1]); !listed[name] && !own[name] {
+				t.Errorf("Test%s (%s) is not in semanticsTests", name, file)
+			}
+		}
 	}
 }

@@ -74,6 +74,7 @@ func run(o options, stdout, stderr io.Writer) int {
 	if o.processes > 1 && (o.store == "" || o.store == "bolt") {
 		o.store = "redis"
 	}
+	tokens.Clear() // a run's visitor ids are those of the last run
 	var problems []string
 	var err error
 	switch o.mode {

@@ -167,6 +167,20 @@ func (e *Engine) undoSend(ent *entry, before []byte, cause error) error {
 	return wrap("commit message", cause)
 }
 
+// commitNow commits ent's state at once rather than at the next group
+// commit. Call with ent.mu held.
+func (e *Engine) commitNow(ent *entry) error {
+	snap, err := e.snapshot(ent)
+	if err != nil {
+		return err
+	}
+	if err := e.store.Commit(context.Background(), &store.Batch{Workspace: e.ws, Visitors: []store.Visitor{snap}}); err != nil {
+		return wrap("commit visitor "+ent.id, err)
+	}
+	e.saved(ent, snap.Version)
+	return nil
+}
+
 // flushLoop flushes every interval until ctx ends.
 func (e *Engine) flushLoop(ctx context.Context) {
 	defer e.wg.Done()

@@ -85,6 +85,9 @@ func (e *Engine) handle(ent *entry, ev tracker.Event) (Result, error) {
 	if sent == nil && (e.shared || !light || v.LastHeard.Sub(ent.storedHeard) >= heartbeatWrite) {
 		e.changed(ent)
 	}
+	if ev.Type == tracker.Reply && sent == nil && err == nil && !e.shared {
+		err = e.commitNow(ent) // its webhook says the visitor answered: the session must know it too
+	}
 	res.Sent = sent
 	res.SessionID, res.VisitorStatus, res.EngagementScore = v.Session.ID, v.Status(ev.Time), v.Score
 	res.Engaged = v.Session.Engaged

@@ -475,3 +475,22 @@ rules:
 		t.Fatalf("stored wakeups %v", rec.Wakeups)
 	}
 }
+
+// A reply is committed before it is answered: its webhook tells the
+// business that the visitor answered, so the session must know it after a
+// crash too.
+func TestReplyIsCommittedAtOnce(t *testing.T) {
+	st := openBolt(t, filepath.Join(t.TempDir(), "beckon.db"))
+	defer st.Close()
+	e, _ := testEngine(t, st, hello, NewVirtualClock(t0))
+	if _, err := e.Handle(pageView("v1", "/other", t0)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.Handle(tracker.Event{Time: t0.Add(time.Second), VisitorID: "v1", Type: tracker.Reply, Text: "hello?"}); err != nil {
+		t.Fatal(err)
+	}
+	// No Flush: only what the reply committed itself is stored.
+	if s := storedSession(t, st, "ws", "v1"); !s.Engaged || s.Replies != 1 {
+		t.Fatalf("stored session after a reply: engaged %v, replies %d", s.Engaged, s.Replies)
+	}
+}

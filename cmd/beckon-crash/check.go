@@ -194,9 +194,7 @@ func (c checker) kind(vis *visitor, session map[string]any, ids []string, rules 
 		v.replies++
 		if n, _ := session["replies"].(float64); n < 1 || session["engaged"] != true {
 			v.repliesLost++
-			if c.shared { // else its effect on the session waited for a group commit, like a page view's
-				v.problem("%s: its acknowledged reply is not in its session (replies %v, engaged %v)", vis.id, session["replies"], session["engaged"])
-			}
+			v.problem("%s: its acknowledged reply is not in its session (replies %v, engaged %v)", vis.id, session["replies"], session["engaged"])
 		}
 	}
 }

@@ -99,6 +99,9 @@ type Engine struct {
 	// store's session index answers for the others.
 	sessions sync.Map
 
+	// evaluations counts this process's evaluations, for the metrics.
+	evaluations atomic.Int64
+
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 }
@@ -227,6 +230,9 @@ type loaded struct {
 	// a failure is logged as a warning once, not at every event.
 	failed []atomic.Bool
 }
+
+// Evaluations is the number of evaluations this engine has made.
+func (e *Engine) Evaluations() int64 { return e.evaluations.Load() }
 
 // Rules returns the loaded rule set.
 func (e *Engine) Rules() *rules.Set {

@@ -123,6 +123,7 @@ func (b block) describe(set *rules.Set, r *rules.Rule, h *history, v *visitorSta
 // evaluate runs every rule for ent's visitor at t (ev nil: a wakeup) and
 // sends at most one message. Call with ent.mu held.
 func (e *Engine) evaluate(ent *entry, t time.Time, ev *tracker.Event) (*message.Message, error) {
+	e.evaluations.Add(1)
 	v := ent.v
 	l := e.loaded.Load()
 	set, model := l.set, l.model

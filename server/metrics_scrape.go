@@ -2,7 +2,9 @@ package server
 
 import (
 	"net/http"
+	"time"
 
+	"github.com/beckonhq/beckon/funnel"
 	"github.com/prometheus/client_golang/prometheus"
 )
 
@@ -15,11 +17,18 @@ var (
 		"Evaluations at which a loaded rule was ready to send, since the server started.", []string{"workspace", "rule"}, nil)
 	outboxDesc = prometheus.NewDesc("beckon_webhook_outbox",
 		"Webhook deliveries waiting in the outbox.", []string{"workspace"}, nil)
+	evaluationsDesc = prometheus.NewDesc("beckon_evaluations_total",
+		"Evaluations of a workspace's rules (at events and wakeups) by this process since it started.", []string{"workspace"}, nil)
+	suppressionsDesc = prometheus.NewDesc("beckon_rule_suppressions_total",
+		"Evaluations at which a ready rule was held back, by reason (as in the rules' funnel, kept in the store).",
+		[]string{"workspace", "rule", "reason"}, nil)
 )
 
 func (c scrapeCollector) Describe(ch chan<- *prometheus.Desc) {
 	ch <- ruleReadyDesc
 	ch <- outboxDesc
+	ch <- evaluationsDesc
+	ch <- suppressionsDesc
 }
 
 func (c scrapeCollector) Collect(ch chan<- prometheus.Metric) {
@@ -27,6 +36,8 @@ func (c scrapeCollector) Collect(ch chan<- prometheus.Metric) {
 		for _, st := range ws.eng.RuleStats() {
 			ch <- prometheus.MustNewConstMetric(ruleReadyDesc, prometheus.CounterValue, float64(st.Ready), ws.id, st.Name)
 		}
+		ch <- prometheus.MustNewConstMetric(evaluationsDesc, prometheus.CounterValue, float64(ws.eng.Evaluations()), ws.id)
+		c.suppressions(ch, ws)
 		n, err := ws.pipe.OutboxLen(ws.id)
 		if err != nil {
 			ch <- prometheus.NewInvalidMetric(outboxDesc, err)
@@ -61,5 +72,21 @@ func webhookClient(m *metrics) *http.Client {
 		CheckRedirect: func(*http.Request, []*http.Request) error {
 			return http.ErrUseLastResponse
 		},
+	}
+}
+
+// suppressions reports each loaded rule's held-back counts by reason.
+func (c scrapeCollector) suppressions(ch chan<- prometheus.Metric, ws *workspace) {
+	counts, err := ws.eng.Counts(time.Time{})
+	if err != nil {
+		ch <- prometheus.NewInvalidMetric(suppressionsDesc, err)
+		return
+	}
+	byRule := funnel.ByRule(counts)
+	for _, r := range ws.eng.Rules().Rules {
+		f := funnel.Of(byRule, r.Name)
+		for _, reason := range funnel.Reasons {
+			ch <- prometheus.MustNewConstMetric(suppressionsDesc, prometheus.CounterValue, float64(f.Suppressed[reason]), ws.id, r.Name, reason)
+		}
 	}
 }

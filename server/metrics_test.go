@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/beckonhq/beckon/funnel"
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
@@ -118,6 +119,14 @@ func TestHealthAndMetrics(t *testing.T) {
 	} {
 		if got := value(sample(m, c.name, c.kv...)); got != c.want {
 			t.Errorf("%s%v = %v, want %v", c.name, c.kv, got, c.want)
+		}
+	}
+	if got := value(sample(m, "beckon_evaluations_total", "workspace", "ws_a")); got < 5 {
+		t.Errorf("beckon_evaluations_total = %v, want at least the 5 events' evaluations", got)
+	}
+	for _, reason := range funnel.Reasons {
+		if got := value(sample(m, "beckon_rule_suppressions_total", "workspace", "ws_a", "rule", "ac-repair-offer", "reason", reason)); got < 0 {
+			t.Errorf("no beckon_rule_suppressions_total for reason %s", reason)
 		}
 	}
 	for _, c := range []struct {

@@ -19,7 +19,10 @@ import (
 // BenchmarkCollect is one beacon event through the HTTP handler: decode,
 // site and CORS checks, rate limit, engine, answer. No network: the
 // load tool (cmd/beckon-load) measures that.
-func BenchmarkCollect(b *testing.B) {
+// benchServer is a started server over a bbolt file, with the example
+// rules and limits high enough not to count, and its handler.
+func benchServer(b *testing.B) http.Handler {
+	b.Helper()
 	dir := b.TempDir()
 	rulesFile, err := filepath.Abs("../rules.example.yaml")
 	if err != nil {
@@ -27,7 +30,7 @@ func BenchmarkCollect(b *testing.B) {
 	}
 	cfgText := fmt.Sprintf(`listen: 127.0.0.1:0
 data_dir: data
-limits: {collect_per_second: 1000000000, collect_burst: 1000000000}
+limits: {collect_per_second: 1000000000, collect_burst: 1000000000, api_per_second: 1000000000, api_burst: 1000000000}
 workspaces:
   - id: ws_bench
     api_keys: [sk_bench_123456]
@@ -45,18 +48,22 @@ workspaces:
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer db.Close()
 	srv, err := server.New(server.Options{Config: cfg, Store: db})
 	if err != nil {
 		b.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	if err := srv.Start(ctx); err != nil {
+	if err := srv.Start(context.Background()); err != nil {
 		b.Fatal(err)
 	}
-	defer srv.Close()
-	h := srv.Handler()
+	b.Cleanup(func() {
+		srv.Close()
+		db.Close()
+	})
+	return srv.Handler()
+}
+
+func BenchmarkCollect(b *testing.B) {
+	h := benchServer(b)
 	post := func(body string) *httptest.ResponseRecorder {
 		r := httptest.NewRequest(http.MethodPost, "/v1/collect", strings.NewReader(body))
 		r.Header.Set("Content-Type", "text/plain")

@@ -1,7 +1,6 @@
 package engine
 
 import (
-	"errors"
 	"hash/fnv"
 	"sync"
 	"time"
@@ -128,7 +127,7 @@ func (e *Engine) withVisitor(id string, create bool, fn func(*entry) error) erro
 			continue
 		}
 		if ent.v == nil {
-			if err := e.load(ent, create); err != nil {
+			if err := e.refresh(ent, create); err != nil {
 				ent.gone = true
 				sh.mu.Lock()
 				sh.forget(ent)
@@ -154,28 +153,6 @@ func (e *Engine) withLoaded(id string, fn func(*entry)) {
 	if !ent.gone && ent.v != nil {
 		fn(ent)
 	}
-}
-
-// load reads ent's visitor from the store. Call with ent.mu held.
-func (e *Engine) load(ent *entry, create bool) error {
-	rec, err := e.store.Visitor(e.ws, ent.id)
-	switch {
-	case err == nil:
-		v, err := unmarshalVisitor(rec.Data)
-		if err != nil {
-			return wrap("decode visitor "+ent.id, err)
-		}
-		e.adopt(ent, v, rec.Version)
-		return nil
-	case !errors.Is(err, store.ErrNotFound):
-		return wrap("load visitor "+ent.id, err)
-	case !create:
-		return ErrVisitorNotFound
-	}
-	v := &visitorState{}
-	v.ID = ent.id
-	ent.v = v
-	return nil
 }
 
 // adopt makes v, stored at version, ent's state and queues its wakeups.

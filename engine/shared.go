@@ -84,8 +84,10 @@ func (e *Engine) attempt(ent *entry, create bool, fn func(*entry) error) error {
 	return nil
 }
 
-// refresh makes ent's state the stored one: read again, and decoded only
-// when another process has changed it. Call with ent.mu held.
+// refresh makes ent's state the stored one: read (again, in shared mode),
+// and decoded only when it is new or another process has changed it; an
+// unknown visitor is made new when create is set, else ErrVisitorNotFound.
+// Call with ent.mu held.
 func (e *Engine) refresh(ent *entry, create bool) error {
 	rec, err := e.store.Visitor(e.ws, ent.id)
 	switch {

@@ -2,7 +2,6 @@ package server
 
 import (
 	"encoding/json"
-	"fmt"
 	"net/http"
 	"time"
 
@@ -63,20 +62,7 @@ func labels(qrs []message.QuickReply) []string {
 func (s *Server) consoleEvents(w http.ResponseWriter, r *http.Request, sess *consoleSession) {
 	feed, cancel := sess.ws.pipe.Watch(sess.ws.id)
 	defer cancel()
-	rc := http.NewResponseController(w)
-	rc.SetReadDeadline(time.Time{})
-	h := w.Header()
-	h.Set("Content-Type", "text/event-stream")
-	h.Set("Cache-Control", "no-store")
-	h.Set("X-Accel-Buffering", "no")
-	w.WriteHeader(http.StatusOK)
-	send := func(format string, args ...any) bool {
-		rc.SetWriteDeadline(time.Now().Add(streamWriteTimeout))
-		if _, err := fmt.Fprintf(w, format, args...); err != nil {
-			return false
-		}
-		return rc.Flush() == nil
-	}
+	send := startEvents(w, "no-store")
 	ping := time.NewTicker(streamPing)
 	defer ping.Stop()
 	ok := send("retry: %d\n\n", streamRetry.Milliseconds())

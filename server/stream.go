@@ -81,21 +81,28 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request) {
 	s.serveStream(w, r, messages)
 }
 
-func (s *Server) serveStream(w http.ResponseWriter, r *http.Request, messages <-chan *message.Message) {
+// startEvents answers with an event stream (with cacheControl) and
+// returns how to write to it: each write is flushed and bounded in time,
+// and reports whether the client is still there.
+func startEvents(w http.ResponseWriter, cacheControl string) func(format string, args ...any) bool {
 	rc := http.NewResponseController(w)
 	rc.SetReadDeadline(time.Time{}) // the server's ReadTimeout is for request bodies
 	h := w.Header()
 	h.Set("Content-Type", "text/event-stream")
-	h.Set("Cache-Control", "no-cache")
+	h.Set("Cache-Control", cacheControl)
 	h.Set("X-Accel-Buffering", "no")
 	w.WriteHeader(http.StatusOK)
-	send := func(format string, args ...any) bool {
+	return func(format string, args ...any) bool {
 		rc.SetWriteDeadline(time.Now().Add(streamWriteTimeout))
 		if _, err := fmt.Fprintf(w, format, args...); err != nil {
 			return false
 		}
 		return rc.Flush() == nil
 	}
+}
+
+func (s *Server) serveStream(w http.ResponseWriter, r *http.Request, messages <-chan *message.Message) {
+	send := startEvents(w, "no-cache")
 	if !send("retry: %d\n\n", streamRetry.Milliseconds()) {
 		return
 	}

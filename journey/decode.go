@@ -61,7 +61,7 @@ func (d *decoder) mapping(n *yaml.Node, ctx, path string, known []string) []fiel
 	n = resolve(n)
 	if n.Kind != yaml.MappingNode {
 		if n.Kind != yaml.ScalarNode || n.Tag != "!!null" {
-			d.errorf(n, ctx, path, "expected a mapping (key: value), got %s", describe(n))
+			d.errorf(n, ctx, path, "expected a mapping (key: value), got %s", rules.DescribeNode(n))
 		}
 		return nil
 	}
@@ -85,7 +85,7 @@ func (d *decoder) mapping(n *yaml.Node, ctx, path string, known []string) []fiel
 func (d *decoder) str(n *yaml.Node, ctx, path string) string {
 	n = resolve(n)
 	if n.Kind != yaml.ScalarNode || n.Tag == "!!null" {
-		d.errorf(n, ctx, path, "expected text, got %s", describe(n))
+		d.errorf(n, ctx, path, "expected text, got %s", rules.DescribeNode(n))
 		return ""
 	}
 	return n.Value
@@ -95,7 +95,7 @@ func (d *decoder) number(n *yaml.Node, ctx, path string) float64 {
 	n = resolve(n)
 	v, err := strconv.ParseFloat(n.Value, 64)
 	if n.Kind != yaml.ScalarNode || (n.Tag != "!!int" && n.Tag != "!!float") || err != nil {
-		d.errorf(n, ctx, path, "expected a number, got %s", describe(n))
+		d.errorf(n, ctx, path, "expected a number, got %s", rules.DescribeNode(n))
 	}
 	return v
 }
@@ -104,7 +104,7 @@ func (d *decoder) integer(n *yaml.Node, ctx, path string) int {
 	n = resolve(n)
 	v, err := strconv.Atoi(n.Value)
 	if n.Kind != yaml.ScalarNode || n.Tag != "!!int" || err != nil || v < 0 {
-		d.errorf(n, ctx, path, "expected a whole number, 0 or more, got %s", describe(n))
+		d.errorf(n, ctx, path, "expected a whole number, 0 or more, got %s", rules.DescribeNode(n))
 	}
 	return v
 }
@@ -146,7 +146,7 @@ func (d *decoder) timestamp(n *yaml.Node, ctx, path string) time.Time {
 func (d *decoder) strings(n *yaml.Node, ctx, path string) []string {
 	n = resolve(n)
 	if n.Kind != yaml.SequenceNode {
-		d.errorf(n, ctx, path, "expected a list, got %s", describe(n))
+		d.errorf(n, ctx, path, "expected a list, got %s", rules.DescribeNode(n))
 		return nil
 	}
 	out := []string{}
@@ -163,7 +163,7 @@ func (d *decoder) items(n *yaml.Node, ctx, path string) []*yaml.Node {
 		return nil
 	}
 	if n.Kind != yaml.SequenceNode {
-		d.errorf(n, ctx, path, "expected a list, got %s (start each item with \"- \")", describe(n))
+		d.errorf(n, ctx, path, "expected a list, got %s (start each item with \"- \")", rules.DescribeNode(n))
 		return nil
 	}
 	return n.Content
@@ -180,21 +180,6 @@ func (d *decoder) anyMap(n *yaml.Node, ctx, path string) map[string]any {
 		d.errorf(n, ctx, path, "%v", err)
 	}
 	return m
-}
-
-func describe(n *yaml.Node) string {
-	switch n.Kind {
-	case yaml.MappingNode:
-		return "a mapping"
-	case yaml.SequenceNode:
-		return "a list"
-	case yaml.ScalarNode:
-		if n.Tag == "!!null" {
-			return "nothing"
-		}
-		return strconv.Quote(n.Value)
-	}
-	return "something else"
 }
 
 func contains(list []string, s string) bool {

@@ -53,7 +53,7 @@ func (d *decoder) mapping(n *yaml.Node, ctx, path string, known []string) ([]fie
 		if n.Kind == yaml.ScalarNode && n.Tag == "!!null" {
 			return nil, true
 		}
-		d.errorf(n, ctx, path, "expected a mapping, got %s", describe(n))
+		d.errorf(n, ctx, path, "expected a mapping, got %s", DescribeNode(n))
 		return nil, false
 	}
 	var out []field
@@ -113,7 +113,7 @@ func misspelled(n *yaml.Node, key string, known []string) bool {
 func (d *decoder) str(n *yaml.Node, ctx, field string) (string, bool) {
 	n = resolve(n)
 	if n.Kind != yaml.ScalarNode || n.Tag == "!!null" {
-		d.errorf(n, ctx, field, "expected a string, got %s", describe(n))
+		d.errorf(n, ctx, field, "expected a string, got %s", DescribeNode(n))
 		return "", false
 	}
 	return n.Value, true
@@ -123,7 +123,7 @@ func (d *decoder) integer(n *yaml.Node, ctx, field string) (int, bool) {
 	n = resolve(n)
 	v, err := strconv.Atoi(n.Value)
 	if n.Kind != yaml.ScalarNode || n.Tag != "!!int" || err != nil {
-		d.errorf(n, ctx, field, "expected a whole number, got %s", describe(n))
+		d.errorf(n, ctx, field, "expected a whole number, got %s", DescribeNode(n))
 		return 0, false
 	}
 	return v, true
@@ -133,7 +133,7 @@ func (d *decoder) boolean(n *yaml.Node, ctx, field string) (bool, bool) {
 	n = resolve(n)
 	v, err := strconv.ParseBool(n.Value)
 	if n.Kind != yaml.ScalarNode || n.Tag != "!!bool" || err != nil {
-		d.errorf(n, ctx, field, "expected true or false, got %s", describe(n))
+		d.errorf(n, ctx, field, "expected true or false, got %s", DescribeNode(n))
 		return true, false
 	}
 	return v, true
@@ -143,7 +143,7 @@ func (d *decoder) number(n *yaml.Node, ctx, field string) (float64, bool) {
 	n = resolve(n)
 	v, err := strconv.ParseFloat(n.Value, 64)
 	if n.Kind != yaml.ScalarNode || (n.Tag != "!!int" && n.Tag != "!!float") || err != nil {
-		d.errorf(n, ctx, field, "expected a number, got %s", describe(n))
+		d.errorf(n, ctx, field, "expected a number, got %s", DescribeNode(n))
 		return 0, false
 	}
 	return v, true
@@ -174,7 +174,7 @@ func (d *decoder) duration(n *yaml.Node, ctx, field string) (time.Duration, bool
 func (d *decoder) strings(n *yaml.Node, ctx, field string) ([]string, bool) {
 	n = resolve(n)
 	if n.Kind != yaml.SequenceNode {
-		d.errorf(n, ctx, field, "expected a list, got %s", describe(n))
+		d.errorf(n, ctx, field, "expected a list, got %s", DescribeNode(n))
 		return nil, false
 	}
 	out := make([]string, 0, len(n.Content))
@@ -194,7 +194,7 @@ func (d *decoder) anyValue(n *yaml.Node, ctx, field string) (map[string]any, boo
 		return nil, true
 	}
 	if n.Kind != yaml.MappingNode {
-		d.errorf(n, ctx, field, "expected a mapping, got %s", describe(n))
+		d.errorf(n, ctx, field, "expected a mapping, got %s", DescribeNode(n))
 		return nil, false
 	}
 	var m map[string]any
@@ -212,7 +212,9 @@ func resolve(n *yaml.Node) *yaml.Node {
 	return n
 }
 
-func describe(n *yaml.Node) string {
+// DescribeNode names what a YAML node holds, for an error: "a mapping",
+// "a list", "nothing" or the quoted value.
+func DescribeNode(n *yaml.Node) string {
 	switch n.Kind {
 	case yaml.MappingNode:
 		return "a mapping"

@@ -156,7 +156,7 @@ func sequence(d *decoder, f *field, name string) []*yaml.Node {
 		return nil
 	}
 	if n.Kind != yaml.SequenceNode {
-		d.errorf(n, "", name, "expected a list, got %s (start each item with \"- \")", describe(n))
+		d.errorf(n, "", name, "expected a list, got %s (start each item with \"- \")", DescribeNode(n))
 		return nil
 	}
 	return n.Content

@@ -156,7 +156,7 @@ func (d *decoder) scoringModel(n *yaml.Node, sc scope) *Scoring {
 		case "signals":
 			seq := resolve(f.value)
 			if seq.Kind != yaml.SequenceNode {
-				d.errorf(seq, "scoring", "signals", "expected a list, got %s", describe(seq))
+				d.errorf(seq, "scoring", "signals", "expected a list, got %s", DescribeNode(seq))
 				continue
 			}
 			seen := map[string]bool{}

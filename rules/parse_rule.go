@@ -129,7 +129,7 @@ func (d *decoder) personalization(v *yaml.Node, ctx string, sc scope) []Personal
 		name := "personalization." + f.key
 		val := resolve(f.value)
 		if val.Kind != yaml.ScalarNode || val.Tag == "!!null" {
-			d.errorf(val, ctx, name, "expected text, got %s", describe(val))
+			d.errorf(val, ctx, name, "expected text, got %s", DescribeNode(val))
 			continue
 		}
 		// Personalization values render without personalization itself.
@@ -144,7 +144,7 @@ func (d *decoder) personalization(v *yaml.Node, ctx string, sc scope) []Personal
 func (d *decoder) quickReplies(v *yaml.Node, ctx string, sc scope) []QuickReply {
 	seq := resolve(v)
 	if seq.Kind != yaml.SequenceNode {
-		d.errorf(seq, ctx, "quick_replies", "expected a list, got %s", describe(seq))
+		d.errorf(seq, ctx, "quick_replies", "expected a list, got %s", DescribeNode(seq))
 		return nil
 	}
 	var out []QuickReply

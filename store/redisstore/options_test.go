@@ -124,7 +124,14 @@ func TestWaitForReplica(t *testing.T) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	if err := s.Commit(ctx, b(2)); err != nil {
+	// A generous timeout here: under load a replica's acknowledgement can
+	// take longer than the 50ms that makes the first case fail fast.
+	patient, err := Open(primary.URL()+"?wait=1&wait_timeout=5s", Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer patient.Close()
+	if err := patient.Commit(ctx, b(2)); err != nil {
 		t.Fatalf("with a replica: %v", err)
 	}
 }
